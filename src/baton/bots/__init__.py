@@ -1,0 +1,1 @@
+"""Bot backends behind one protocol (`baton.bots.base.Bot`)."""

@@ -1,0 +1,26 @@
+"""The protocol every bot backend speaks, and the answer it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from baton.domain.turns import Turn
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A bot's reply. `fallback` is True when the bot says it cannot answer (a knowledge gap)."""
+
+    text: str
+    confidence: float
+    fallback: bool
+    article_id: str | None = None
+    article_title: str | None = None
+
+
+class Bot(Protocol):
+    async def answer(self, message: str, history: Sequence[Turn]) -> Answer:
+        """Answer `message`, given the conversation's earlier turns (oldest first)."""
+        ...

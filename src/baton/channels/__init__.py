@@ -1,0 +1,1 @@
+"""The outside world: sockets, email in and out, ticket systems, chat notices."""

@@ -1,0 +1,15 @@
+"""The `baton` command."""
+
+from __future__ import annotations
+
+import typer
+
+from baton.cli import db, kb, serve, setup
+
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Baton: chatbot-to-human handoff."
+)
+app.command()(serve.serve)
+app.command()(setup.init)
+app.add_typer(db.app, name="db")
+app.add_typer(kb.app, name="kb")

@@ -1,0 +1,79 @@
+"""`baton init`: write a commented baton.toml with every setting and its default."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+import typer
+from pydantic import BaseModel, SecretStr
+from pydantic.fields import FieldInfo
+
+from baton.cli.common import console, err_console
+from baton.config import Settings
+
+
+def init(
+    path: Path = typer.Argument(Path("baton.toml"), help="Where to write the settings."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+) -> None:
+    """Write a commented settings file with every key at its default and a fresh secret key."""
+    if path.exists() and not force:
+        err_console.print(f"{path} exists; pass --force to overwrite it.")
+        raise typer.Exit(1)
+    path.write_text(render_settings_file(), encoding="utf-8")
+    console.print(f"Wrote {path}. Every key is commented with its default; edit what you need.")
+
+
+def render_settings_file() -> str:
+    """Every setting, commented, with its default; only the secret key is set."""
+    lines = [
+        "# Baton settings. Each key can also be set in the environment:",
+        "# BATON_<KEY>, and BATON_<SECTION>__<KEY> for keys inside a [section].",
+        "",
+    ]
+    sections: list[tuple[str, type[BaseModel]]] = []
+    for name, field in Settings.model_fields.items():
+        model = _model_of(field)
+        if model is not None:
+            sections.append((name, model))
+        elif name == "secret_key":
+            lines += [*_comment(field), _line(name, secrets.token_urlsafe(32)), ""]
+        else:
+            lines += [*_comment(field), "# " + _line(name, _default(field)), ""]
+    for section, model in sections:
+        lines += [f"[{section}]"]
+        for name, field in model.model_fields.items():
+            lines += [*_comment(field), "# " + _line(name, _default(field))]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _model_of(field: FieldInfo) -> type[BaseModel] | None:
+    annotation = field.annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _default(field: FieldInfo) -> Any:
+    value = field.get_default(call_default_factory=True)
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _comment(field: FieldInfo) -> list[str]:
+    return [f"# {field.description}"] if field.description else []
+
+
+def _line(name: str, value: Any) -> str:
+    if value is None:
+        return f"{name} = ...  # not set"
+    return tomli_w.dumps({name: value}).strip().replace("\n", " ")

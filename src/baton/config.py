@@ -1,0 +1,150 @@
+"""Settings: `baton.toml`, overridden by `BATON_*` environment variables, validated at start-up.
+
+Nested keys use a double underscore in the environment: `[limits] max_message_chars` is
+`BATON_LIMITS__MAX_MESSAGE_CHARS`. A wrong value stops start-up with a `ConfigError` that names
+the key, the value given and what was expected.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULT_CONFIG_FILE = Path("baton.toml")
+DEMO_DATABASE_URL = "sqlite+aiosqlite:///baton-demo.db"
+
+
+class ConfigError(Exception):
+    """Settings that cannot be used; the message is meant for the person running Baton."""
+
+
+class LimitSettings(BaseModel):
+    """Sizes and rates every public endpoint enforces."""
+
+    max_message_chars: int = Field(4000, ge=1, description="Longest customer message accepted.")
+    max_body_bytes: int = Field(65536, ge=1024, description="Largest HTTP request body accepted.")
+    max_name_chars: int = Field(200, ge=1, description="Longest name, title or attribute value.")
+    max_attributes: int = Field(50, ge=0, description="Most contact attributes a site may send.")
+    conversations_per_hour_per_ip: int = Field(
+        60, ge=1, description="New conversations one address may start per hour."
+    )
+    messages_per_minute_per_conversation: int = Field(
+        30, ge=1, description="Messages one conversation may send per minute."
+    )
+    requests_per_minute_per_ip: int = Field(
+        600, ge=1, description="Requests of any kind one address may make per minute."
+    )
+
+
+class Settings(BaseSettings):
+    """Everything a site owner can set. `baton init` writes each key with its default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BATON_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    company_name: str = Field("Our company", min_length=1, description="Named in every script.")
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Where customers and agents reach Baton; used in links and emails.",
+    )
+    database_url: str = Field(
+        "sqlite+aiosqlite:///baton.db",
+        description="SQLite file (embedded default) or postgresql+asyncpg://user@host/db.",
+    )
+    redis_url: str | None = Field(
+        None, description="redis://host:6379/0 to share events between processes."
+    )
+    secret_key: SecretStr | None = Field(
+        None, description="Signs sessions and links. Required (32+ characters) outside --demo."
+    )
+    kb_path: Path | None = Field(
+        None, description="Knowledge-base file or folder loaded at start (.md and .jsonl)."
+    )
+    bot_timeout_seconds: float = Field(
+        10.0, gt=0, le=120, description="A bot slower than this hands the conversation on."
+    )
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("expected sqlite+aiosqlite:///FILE or postgresql+asyncpg://…")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// address")
+        return value.rstrip("/")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's values arrive as init arguments; the environment overrides them.
+        return (env_settings, init_settings)
+
+    def secret(self) -> str:
+        assert self.secret_key is not None, "checked by load_settings"
+        return self.secret_key.get_secret_value()
+
+
+def load_settings(path: Path | None = None, *, demo: bool = False) -> Settings:
+    """Read `path` (or ./baton.toml when present), apply the environment, check secrets."""
+    file_values = _read_toml(path)
+    if demo:
+        file_values.setdefault("database_url", DEMO_DATABASE_URL)
+    try:
+        settings = Settings(**file_values)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path or DEFAULT_CONFIG_FILE)) from None
+    if settings.secret_key is None or len(settings.secret_key.get_secret_value()) < 32:
+        if not demo:
+            raise ConfigError(
+                "secret_key: expected a random string of 32 or more characters "
+                "(set it in baton.toml or BATON_SECRET_KEY; `baton init` writes one); "
+                "only `baton serve --demo` runs without it"
+            )
+        # Demo only: a fresh key each start, so nothing signed outlives the process.
+        settings.secret_key = SecretStr(secrets.token_urlsafe(32))
+    return settings
+
+
+def _read_toml(path: Path | None) -> dict[str, Any]:
+    target = path or DEFAULT_CONFIG_FILE
+    if not target.exists():
+        if path is not None:
+            raise ConfigError(f"{path}: no such file")
+        return {}
+    try:
+        return tomllib.loads(target.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{target}: not valid TOML: {exc}") from None
+
+
+def _describe(exc: ValidationError, path: Path) -> str:
+    lines = [f"Invalid settings ({path} or BATON_* environment):"]
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        given = error.get("input")
+        shown = "missing" if error["type"] == "missing" else repr(given)
+        if isinstance(given, dict):
+            shown = "a table"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown setting (see `baton init` for every key)"
+        lines.append(f"  {key} = {shown}: {message}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""The machinery under the services: clock, event bus, outbox job runner."""

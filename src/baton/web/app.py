@@ -1,0 +1,131 @@
+"""The application factory: wires store, bus, job runner and bot, then mounts the routes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from baton import __version__
+from baton.bots.base import Bot
+from baton.bots.factory import build_bot
+from baton.bots.kb_loader import load_articles
+from baton.config import Settings
+from baton.runtime.bus import EventBus, InProcessBus
+from baton.runtime.clock import Clock, SystemClock
+from baton.runtime.jobs import JobRunner
+from baton.services.context import ServiceContext
+from baton.services.jobs import register_job_handlers
+from baton.services.knowledge_base import (
+    import_articles,
+    knowledge_base_version,
+    load_knowledge_base,
+)
+from baton.store.database import create_engine, create_session_factory, upgrade
+from baton.web.errors import install_error_handlers
+from baton.web.limits import BodySizeLimit
+from baton.web.rate_limits import RateLimiter
+from baton.web.routes import widget
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+KB_POLL_SECONDS = 5.0
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    bot: Bot | None = None,
+    bus: EventBus | None = None,
+    run_jobs: bool = True,
+) -> FastAPI:
+    """A Baton app. `bot`, `clock` and `bus` replace the configured ones (tests, embedding)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        await upgrade(engine)
+        sessions = create_session_factory(engine)
+        the_clock = clock or SystemClock()
+        if settings.kb_path is not None:
+            loaded = load_articles(settings.kb_path)
+            await import_articles(
+                sessions,
+                [(a, str(settings.kb_path)) for a in loaded],
+                now=the_clock.now(),
+            )
+        articles = [a for a, _ in await load_knowledge_base(sessions)]
+        ctx = ServiceContext(
+            sessions=sessions,
+            bus=bus or InProcessBus(),
+            clock=the_clock,
+            settings=settings,
+            bot=bot or build_bot(settings, articles),
+            jobs=JobRunner(sessions, the_clock),
+        )
+        register_job_handlers(ctx)
+        app.state.ctx = ctx
+        tasks: list[asyncio.Task[Any]] = []
+        if run_jobs:
+            tasks.append(asyncio.create_task(ctx.jobs.serve(), name="baton-jobs"))
+        if bot is None:
+            tasks.append(asyncio.create_task(_follow_knowledge_base(ctx), name="baton-kb"))
+        try:
+            yield
+        finally:
+            ctx.jobs.stop()
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Baton",
+        version=__version__,
+        summary="Chatbot-to-human handoff: the widget, console and handoff APIs.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.rate_limiter = RateLimiter()
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes)
+    app.include_router(widget.router)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    @app.get("/", include_in_schema=False)
+    async def demo_page() -> FileResponse:
+        return FileResponse(STATIC / "demo.html", headers={"Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+async def _follow_knowledge_base(ctx: ServiceContext) -> None:
+    """Reload the bot when the stored knowledge base changes (`baton kb import`), no restart."""
+    version = await knowledge_base_version(ctx.sessions)
+    while True:
+        await asyncio.sleep(KB_POLL_SECONDS)
+        try:
+            current = await knowledge_base_version(ctx.sessions)
+            if current != version:
+                version = current
+                articles = [a for a, _ in await load_knowledge_base(ctx.sessions)]
+                reload = getattr(ctx.bot, "reload", None)
+                if reload is not None:
+                    reload(articles)
+                    log.info("knowledge base reloaded: %d articles", len(articles))
+        except Exception:
+            log.exception("knowledge base reload failed; keeping the current one")

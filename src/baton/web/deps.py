@@ -1,0 +1,64 @@
+"""Dependencies the views share: the service context, the visitor's conversation, rate limits."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from baton.services.context import ServiceContext
+from baton.services.conversations import access_conversation
+from baton.services.errors import RateLimited, UserError
+from baton.store.tables import Conversation
+from baton.web.rate_limits import RateLimiter
+
+
+class Unauthorized(UserError):
+    status = 401
+    code = "unauthorized"
+
+
+def get_ctx(request: Request) -> ServiceContext:
+    ctx: ServiceContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[ServiceContext, Depends(get_ctx)]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def check_rate(request: Request, key: str, limit: int, window_seconds: float) -> None:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    wait = limiter.hit(key, limit, window_seconds, time.monotonic())
+    if wait is not None:
+        raise RateLimited("too many requests; try again shortly", retry_after=wait)
+
+
+def limit_address(request: Request, ctx: Ctx) -> None:
+    check_rate(
+        request,
+        f"ip:{client_address(request)}",
+        ctx.settings.limits.requests_per_minute_per_ip,
+        60,
+    )
+
+
+async def visitor_conversation(
+    ctx: Ctx,
+    conversation_id: str,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Conversation:
+    """The conversation the visitor's bearer token opens (tokens never travel in URLs)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send the conversation token as 'Authorization: Bearer <token>'")
+    if len(conversation_id) > 64:
+        raise UserError("no such conversation", code="not_found")
+    return await access_conversation(ctx, conversation_id, token.strip())
+
+
+VisitorConversation = Annotated[Conversation, Depends(visitor_conversation)]

@@ -1,0 +1,119 @@
+"""The visitor's API: start a conversation, send messages, read the conversation."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response, status
+
+from baton.services.conversations import (
+    ContactIn,
+    list_messages,
+    receive_customer_message,
+    require_conversation,
+    start_conversation,
+)
+from baton.web.deps import Ctx, VisitorConversation, check_rate, client_address, limit_address
+from baton.web.schemas import (
+    ConversationCreate,
+    ConversationPublic,
+    ConversationStarted,
+    ErrorBody,
+    MessageCreate,
+    MessagePosted,
+    MessagePublic,
+)
+
+router = APIRouter(
+    prefix="/api/conversations",
+    tags=["widget"],
+    dependencies=[Depends(limit_address)],
+    responses={
+        400: {"model": ErrorBody},
+        401: {"model": ErrorBody},
+        404: {"model": ErrorBody},
+        422: {"model": ErrorBody},
+        429: {"model": ErrorBody},
+    },
+)
+
+
+def _no_store(response: Response) -> None:
+    response.headers["Cache-Control"] = "no-store"
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_conversation(
+    body: ConversationCreate, request: Request, response: Response, ctx: Ctx
+) -> ConversationStarted:
+    """Start a conversation; the token in the answer opens this conversation and no other."""
+    check_rate(
+        request,
+        f"start:{client_address(request)}",
+        ctx.settings.limits.conversations_per_hour_per_ip,
+        3600,
+    )
+    contact = body.contact
+    started = await start_conversation(
+        ctx,
+        contact=ContactIn(
+            name=contact.name if contact else None,
+            email=str(contact.email) if contact and contact.email else None,
+            attributes=contact.attributes if contact else {},
+        ),
+        page_url=body.page.url if body.page else None,
+        page_title=body.page.title if body.page else None,
+        timezone=body.timezone,
+    )
+    _no_store(response)
+    return ConversationStarted(
+        conversation=ConversationPublic(
+            id=started.conversation.id, state=started.conversation.state, messages=[]
+        ),
+        token=started.token,
+    )
+
+
+@router.get("/{conversation_id}")
+async def read_conversation(
+    conversation: VisitorConversation, response: Response, ctx: Ctx, after: int = 0
+) -> ConversationPublic:
+    """The conversation's public messages (after message id `after`, to catch up)."""
+    messages = await list_messages(ctx, conversation.id, after_id=max(after, 0))
+    _no_store(response)
+    return ConversationPublic(
+        id=conversation.id,
+        state=conversation.state,
+        messages=[MessagePublic.model_validate(m) for m in messages],
+    )
+
+
+@router.post("/{conversation_id}/messages", status_code=status.HTTP_201_CREATED)
+async def post_message(
+    body: MessageCreate,
+    conversation: VisitorConversation,
+    request: Request,
+    response: Response,
+    ctx: Ctx,
+) -> MessagePosted:
+    """Send a customer message; the answer carries any replies ready by then."""
+    check_rate(
+        request,
+        f"messages:{conversation.id}",
+        ctx.settings.limits.messages_per_minute_per_conversation,
+        60,
+    )
+    received = await receive_customer_message(
+        ctx, conversation.id, body.text, client_id=body.client_id
+    )
+    if received.bot_job_id is not None:
+        # The fast path: answer now instead of waiting for the runner's next pass.
+        await ctx.jobs.run_job(received.bot_job_id)
+    replies = await list_messages(ctx, conversation.id, after_id=received.message.id)
+    current = await require_conversation(ctx, conversation.id)
+    _no_store(response)
+    if received.duplicate:
+        response.status_code = status.HTTP_200_OK
+    return MessagePosted(
+        message=MessagePublic.model_validate(received.message),
+        replies=[MessagePublic.model_validate(m) for m in replies],
+        state=current.state,
+    )

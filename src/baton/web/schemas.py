@@ -1,0 +1,108 @@
+"""Request and response bodies. Responses never carry secrets or internal notes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+AttributeValue = str | int | float | bool | None
+
+
+class PageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(None, max_length=2000)
+    title: str | None = Field(None, max_length=300)
+
+
+class ContactCreate(BaseModel):
+    """What the site knows of the visitor. Unsigned, so it is shown but never trusted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=200)
+    email: EmailStr | None = None
+    attributes: dict[str, AttributeValue] = Field(default_factory=dict, max_length=50)
+
+    @field_validator("attributes")
+    @classmethod
+    def _short_attributes(cls, value: dict[str, AttributeValue]) -> dict[str, AttributeValue]:
+        for key, item in value.items():
+            if not key or len(key) > 64:
+                raise ValueError("attribute names have 1 to 64 characters")
+            if isinstance(item, str) and len(item) > 500:
+                raise ValueError(f"attribute {key!r} is longer than 500 characters")
+        return value
+
+
+class ConversationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    page: PageIn | None = None
+    contact: ContactCreate | None = None
+    timezone: str | None = Field(None, max_length=64, description="IANA name, e.g. Europe/Paris")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                "unknown time zone; expected an IANA name such as Europe/Paris"
+            ) from None
+        return value
+
+
+class MessageCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=20000)
+    client_id: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        description="The client's id for this message; a retry with the same id is stored once.",
+    )
+
+
+class MessagePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    author: str
+    author_name: str | None
+    body: str
+    client_id: str | None
+    created_at: datetime
+
+
+class ConversationPublic(BaseModel):
+    id: str
+    state: str
+    messages: list[MessagePublic]
+
+
+class ConversationStarted(BaseModel):
+    conversation: ConversationPublic
+    token: str = Field(
+        description="Send as `Authorization: Bearer <token>`; opens this conversation only."
+    )
+
+
+class MessagePosted(BaseModel):
+    message: MessagePublic
+    replies: list[MessagePublic]
+    state: str
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail

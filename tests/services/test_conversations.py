@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import pytest
+from sqlalchemy import func, select
+
+from baton.bots.base import Answer
+from baton.domain.reasons import ReasonCategory
+from baton.domain.turns import Turn
+from baton.runtime.bus import Event
+from baton.services.agents import create_agent, set_presence
+from baton.services.context import ServiceContext
+from baton.services.conversations import (
+    ContactIn,
+    access_conversation,
+    list_messages,
+    receive_customer_message,
+    require_conversation,
+    start_conversation,
+)
+from baton.services.errors import InvalidInput, NotFound
+from baton.services.handoffs import claim_conversation, escalate, resolve_conversation
+from baton.store.tables import Message, OutboxJob
+
+
+async def _start(ctx: ServiceContext) -> tuple[str, str]:
+    started = await start_conversation(
+        ctx, contact=ContactIn(name="Ana"), page_url="https://shop.example/pricing"
+    )
+    return started.conversation.id, started.token
+
+
+async def test_a_known_question_gets_the_bot_answer(ctx: ServiceContext) -> None:
+    conversation_id, _ = await _start(ctx)
+    received = await receive_customer_message(ctx, conversation_id, "What are your opening hours?")
+    assert received.bot_job_id is not None
+    assert await ctx.jobs.run_job(received.bot_job_id)
+    messages = await list_messages(ctx, conversation_id)
+    assert [(m.author, m.body) for m in messages] == [
+        ("customer", "What are your opening hours?"),
+        ("bot", "We are open 9 to 5."),
+    ]
+    assert messages[1].meta["outcome"] == "answered"
+
+
+async def test_an_unknown_question_gets_an_honest_fallback(ctx: ServiceContext) -> None:
+    conversation_id, _ = await _start(ctx)
+    received = await receive_customer_message(ctx, conversation_id, "Can you paint my house?")
+    assert received.bot_job_id is not None
+    await ctx.jobs.run_job(received.bot_job_id)
+    reply = (await list_messages(ctx, conversation_id))[-1]
+    assert reply.author == "bot" and reply.meta["outcome"] == "fallback"
+    assert "beyond what I know" in reply.body
+
+
+async def test_a_retried_send_is_stored_once(ctx: ServiceContext) -> None:
+    conversation_id, _ = await _start(ctx)
+    first = await receive_customer_message(ctx, conversation_id, "hello", client_id="abc")
+    again = await receive_customer_message(ctx, conversation_id, "hello", client_id="abc")
+    assert again.duplicate and again.message.id == first.message.id
+    async with ctx.sessions() as session:
+        count = await session.scalar(select(func.count(Message.id)))
+    assert count == 1
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 4001], ids=["empty", "blank", "too-long"])
+async def test_bad_messages_change_nothing(ctx: ServiceContext, text: str) -> None:
+    conversation_id, _ = await _start(ctx)
+    with pytest.raises(InvalidInput):
+        await receive_customer_message(ctx, conversation_id, text)
+    async with ctx.sessions() as session:
+        assert await session.scalar(select(func.count(Message.id))) == 0
+        assert await session.scalar(select(func.count(OutboxJob.id))) == 0
+
+
+async def test_a_token_opens_its_own_conversation_only(ctx: ServiceContext) -> None:
+    first_id, first_token = await _start(ctx)
+    _, second_token = await _start(ctx)
+    assert (await access_conversation(ctx, first_id, first_token)).id == first_id
+    with pytest.raises(NotFound):
+        await access_conversation(ctx, first_id, second_token)
+    with pytest.raises(NotFound):
+        await access_conversation(ctx, "no-such-id", first_token)
+
+
+async def test_events_go_out_after_commit_to_the_conversation_topic(ctx: ServiceContext) -> None:
+    conversation_id, _ = await _start(ctx)
+    seen: list[Event] = []
+    async with ctx.bus.subscribe(f"conversation:{conversation_id}") as events:
+
+        async def collect() -> None:
+            async for event in events:
+                seen.append(event)
+
+        task = asyncio.create_task(collect())
+        await receive_customer_message(ctx, conversation_id, "hi there")
+        await asyncio.sleep(0)
+        task.cancel()
+    assert [e.type for e in seen] == ["message.created"]
+    assert seen[0].data["body"] == "hi there"
+
+
+class SlowBot:
+    """Answers only when released, so a test can let a human take over meanwhile."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.started = asyncio.Event()
+
+    async def answer(self, message: str, history: Sequence[Turn]) -> Answer:
+        self.started.set()
+        await self.release.wait()
+        return Answer("A late answer", 0.9, fallback=False)
+
+
+async def test_a_late_bot_reply_is_dropped_once_an_agent_claims(ctx: ServiceContext) -> None:
+    slow = SlowBot()
+    ctx.bot = slow
+    agent = await create_agent(ctx, email="sam@example.com", name="Sam", password="correct horse")
+    await set_presence(ctx, agent.id, "online")
+    conversation_id, _ = await _start(ctx)
+    received = await receive_customer_message(ctx, conversation_id, "my order is broken")
+    assert received.bot_job_id is not None
+    pending = asyncio.create_task(ctx.jobs.run_job(received.bot_job_id))
+    await slow.started.wait()
+    await escalate(ctx, conversation_id, [ReasonCategory.EXPLICIT_REQUEST])
+    await claim_conversation(ctx, conversation_id, acting=agent.id)
+    slow.release.set()
+    await pending
+    bodies = [m.body for m in await list_messages(ctx, conversation_id)]
+    assert "A late answer" not in bodies
+    assert bodies[-1] == "Sam joined the chat"
+
+
+async def test_a_failing_bot_still_answers_the_customer(ctx: ServiceContext) -> None:
+    class BrokenBot:
+        async def answer(self, message: str, history: Sequence[Turn]) -> Answer:
+            raise ConnectionError("backend down")
+
+    ctx.bot = BrokenBot()
+    conversation_id, _ = await _start(ctx)
+    received = await receive_customer_message(ctx, conversation_id, "hello?")
+    assert received.bot_job_id is not None
+    await ctx.jobs.run_job(received.bot_job_id)
+    reply = (await list_messages(ctx, conversation_id))[-1]
+    assert reply.author == "bot" and reply.meta["bot_failed"] is True
+    assert "person from our team" in reply.body
+
+
+async def test_writing_after_resolution_reopens_with_the_bot(ctx: ServiceContext) -> None:
+    agent = await create_agent(ctx, email="kim@example.com", name="Kim", password="correct horse")
+    conversation_id, _ = await _start(ctx)
+    await escalate(ctx, conversation_id, [ReasonCategory.KNOWLEDGE_GAP])
+    await claim_conversation(ctx, conversation_id, acting=agent.id)
+    await resolve_conversation(ctx, conversation_id, acting=agent.id)
+    received = await receive_customer_message(ctx, conversation_id, "one more thing")
+    assert (await require_conversation(ctx, conversation_id)).state == "bot"
+    assert received.bot_job_id is not None
