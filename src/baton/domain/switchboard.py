@@ -54,6 +54,8 @@ TRANSITIONS: dict[tuple[ControlState, SwitchboardEvent], ControlState] = {
     (S.OFFERED, E.OPEN_TICKET): S.TICKET,
     (S.COLLECTING, E.QUEUE): S.QUEUED,
     (S.COLLECTING, E.OPEN_TICKET): S.TICKET,
+    # An agent may take the conversation live while the bot is still asking for an email.
+    (S.COLLECTING, E.CLAIM): S.AGENT,
     (S.QUEUED, E.CLAIM): S.AGENT,
     # No agent in time, every agent left, or the business closed.
     (S.QUEUED, E.OPEN_TICKET): S.TICKET,

@@ -1,0 +1,222 @@
+"""What one customer message says on its own, before the conversation is taken into account.
+
+`read_message` is cached by text: a conversation's earlier messages are read again with every new
+message, and caching keeps each read to one pass. The conversation-level rules (the same question
+again, a fallback, shorter and shorter messages) live in `baton.domain.signals`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from baton.domain import lexicon as lx
+
+# One analyser for the process: building it reads its lexicon file.
+_VADER = SentimentIntensityAnalyzer()
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A sign of feeling in the words: `name` is the weight it takes in `SignalWeights`."""
+
+    name: str
+    factor: float
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One message, read on its own."""
+
+    norm: str
+    content: frozenset[str]
+    explicit: str | None
+    hedged: bool
+    question: bool
+    closing: bool
+    follow_up: bool
+    cues: tuple[Cue, ...]
+    rejection: str | None
+    prod: str | None
+    sarcasm: str | None
+    problems: tuple[str, ...]
+    stakes: bool
+    contradiction: str | None
+    resolution_ask: bool
+    urgency: str | None
+    duration: str | None
+    exception: str | None
+    sensitive: str | None
+    amounts: tuple[float, ...]
+    quantities: tuple[int, ...]
+    purchase: bool
+    words: int
+    caps_words: int
+    caps_run: str | None
+    compound: float
+
+    @property
+    def troubled(self) -> bool:
+        """Shows trouble of its own: a complaint, a refused answer, a problem report."""
+        return bool(
+            self.cues or self.rejection or self.problems or self.sensitive or self.caps_run
+        )
+
+
+def _stem(word: str) -> str:
+    """A rough stem, enough to match "lines" with "line" and "closing" with "close"."""
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3].rstrip("e")
+    if len(word) > 4 and word.endswith("ed"):
+        return word[:-2].rstrip("e")
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("es") and word[-3] in "sxz":
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1].rstrip("e")
+    return word.rstrip("e") if len(word) > 3 else word
+
+
+def _content(norm: str) -> frozenset[str]:
+    return frozenset(
+        _stem(w)
+        for w in lx.CONTENT_WORD.findall(norm)
+        if w not in lx.STOPWORDS and (len(w) > 1 or w.isdigit())
+    )
+
+
+@lru_cache(maxsize=4096)
+def content_words(text: str) -> frozenset[str]:
+    """The stemmed content words of any text (a bot's answer too), for comparing two texts."""
+    return _content(lx.normalise(text))
+
+
+def _clause_before(norm: str, start: int) -> str:
+    """The current clause up to `start` (back to the last . ! ? ; : or comma)."""
+    cut = max(norm.rfind(ch, 0, start) for ch in ".!?;,:")
+    return norm[cut + 1 : start]
+
+
+def _sentence_before(norm: str, start: int) -> str:
+    cut = max(norm.rfind(ch, 0, start) for ch in ".!?;")
+    return norm[cut + 1 : start]
+
+
+def _explicit(norm: str) -> str | None:
+    if not lx.ASK_HINT.search(norm):
+        return None
+    for match in lx.EXPLICIT_ASK.finditer(norm):
+        if lx.ASK_NEGATION.search(_clause_before(norm, match.start())):
+            continue
+        return match.group(0).strip()
+    return None
+
+
+def _negative_words(norm: str, question: bool) -> list[Cue]:
+    """Complaint words that are not negated, not about something else, not in a calm question."""
+    found: list[Cue] = []
+    for pattern, name in ((lx.STRONG_NEGATIVE, "strong_words"), (lx.MEDIUM_NEGATIVE, "medium_words")):
+        for match in pattern.finditer(norm):
+            word = match.group(0)
+            before = _clause_before(norm, match.start())
+            sentence = _sentence_before(norm, match.start())
+            negates_itself = "n't" in word or "not" in word
+            if not negates_itself and lx.NEGATED_BEFORE.search(before):
+                continue  # "not terrible at all", "nothing's broken"
+            if lx.SELF_OR_ELSEWHERE.search(sentence) or (
+                lx.SELF_BEFORE.search(before) and lx.SELF_AFTER.match(norm, match.end())
+            ):
+                continue  # "the weather's terrible", "I'm terrible at yoga"
+            factor = 1.0
+            aimed = bool(lx.AIMED_AT_US.search(before))
+            if question and not aimed and not lx.INTENSIFIER.search(before):
+                # "Drag and drop doesn't work on my iPad, is that expected?" asks, not complains.
+                factor = 0.4 if name == "strong_words" else 0.0
+            if factor > 0:
+                found.append(Cue(name, factor, word))
+    return found
+
+
+def _amount(match: re.Match[str]) -> float:
+    digits = match.group(1) or match.group(3)
+    thousands = match.group(2) or match.group(4)
+    value = float(digits.replace(",", ""))
+    return value * 1000 if thousands else value
+
+
+@lru_cache(maxsize=4096)
+def read_message(text: str) -> Reading:
+    """Read one message on its own."""
+    norm = lx.normalise(text)
+    hedged = bool(lx.HEDGE.search(norm))
+    question = "?" in norm or bool(lx.QUESTION_START.search(norm))
+    compound = float(_VADER.polarity_scores(text)["compound"])
+    content = _content(norm)
+    cues: list[Cue] = []
+    if not hedged:
+        cues.extend(_negative_words(norm, question))
+        if m := lx.DEMAND.search(norm):
+            cues.append(Cue("demand", 1.0, m.group(0)))
+        if m := lx.EXASPERATION.search(norm):
+            cues.append(Cue("exasperation", 1.0, m.group(0)))
+        if m := lx.RECURRENCE.search(norm):
+            cues.append(Cue("recurrence", 1.0, m.group(0)))
+    if m := lx.INSULT.search(norm):
+        cues.append(Cue("insult", 1.0, m.group(0)))
+    thanks = bool(lx.THANKS.search(norm))
+    closing_words = bool(lx.CLOSING.fullmatch(norm.strip())) and len(norm) <= 40
+    punct = lx.REPEATED_PUNCT.search(text) if "!" in text or "??" in text else None
+    if punct and not (thanks or closing_words):
+        cues.append(Cue("repeated_punctuation", 1.0, punct.group(0)))
+    if compound <= -0.5 and not hedged and (cues or not question):
+        cues.append(Cue("negative_sentiment", 1.0, f"sentiment {compound:+.2f}"))
+    words = lx.ANY_WORD.findall(text)
+    caps_run = lx.CAPS_RUN.search(text)
+    closing = (thanks or closing_words) and not cues and not caps_run
+    rest = norm if closing else lx.CLOSING.sub("", norm, count=1).lstrip(" ,.!")
+    rejection = lx.REJECTION.search(norm)
+    prod = lx.PROD.search(norm.strip())
+    sarcasm = lx.SARCASM.search(norm)
+    contradiction = lx.CONTRADICTION.search(norm)
+    sensitive = None if hedged else lx.SENSITIVE.search(norm)
+    has_digit = any(ch.isdigit() for ch in norm)
+    duration = lx.DURATION.search(norm)
+    urgency = lx.URGENCY.search(norm)
+    exception = None if hedged else lx.EXCEPTION.search(norm)
+    return Reading(
+        norm=norm,
+        content=content,
+        explicit=_explicit(norm),
+        hedged=hedged,
+        question=question,
+        closing=closing,
+        follow_up=bool(lx.FOLLOW_UP.search(rest)),
+        cues=tuple(cues),
+        rejection=rejection.group(0) if rejection else None,
+        prod=prod.group(0) if prod else None,
+        sarcasm=sarcasm.group(0).strip(" .!") if sarcasm and not closing else None,
+        problems=()
+        if hedged
+        else tuple(dict.fromkeys(m.group(0) for m in lx.PROBLEM.finditer(norm))),
+        stakes=bool(lx.STAKES.search(norm)),
+        contradiction=contradiction.group(0) if contradiction else None,
+        resolution_ask=bool(lx.RESOLUTION_ASK.search(norm)),
+        urgency=urgency.group(0) if urgency else None,
+        duration=duration.group(0) if duration else None,
+        exception=exception.group(0) if exception else None,
+        sensitive=sensitive.group(0) if sensitive else None,
+        amounts=tuple(_amount(m) for m in lx.AMOUNT.finditer(norm)) if has_digit else (),
+        quantities=tuple(int(m.group(1).replace(",", "")) for m in lx.QUANTITY.finditer(norm))
+        if has_digit
+        else (),
+        purchase=bool(lx.PURCHASE.search(norm)),
+        words=len(words),
+        caps_words=sum(1 for w in words if len(w) >= 2 and w.isupper()),
+        caps_run=caps_run.group(0) if caps_run else None,
+        compound=compound,
+    )
