@@ -7,6 +7,7 @@ instead of a skip.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
@@ -21,7 +22,6 @@ from baton.config import Settings
 from baton.domain.turns import Turn
 from baton.runtime.bus import InProcessBus
 from baton.runtime.clock import FrozenClock
-from baton.runtime.jobs import JobRunner
 from baton.services.context import ServiceContext
 from baton.services.jobs import register_job_handlers
 from baton.store.database import create_engine, create_session_factory, upgrade
@@ -58,20 +58,29 @@ class ScriptedBot:
         return Answer(text, 0.9, fallback=False, article_id="hours")
 
 
+async def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database for each test."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'baton.db'}"
-    return need_service(POSTGRES_URL, "postgres")
+    url = need_service(POSTGRES_URL, "postgres")
+    asyncio.run(_empty_postgres(url))
+    return url
 
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
-    if engine.dialect.name == "postgresql":
-        async with engine.begin() as connection:
-            await connection.execute(text("DROP SCHEMA public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
     await upgrade(engine)
     yield engine
     await engine.dispose()
@@ -96,14 +105,12 @@ def settings(database_url: str) -> Settings:
 async def ctx(
     engine: AsyncEngine, clock: FrozenClock, bot: ScriptedBot, settings: Settings
 ) -> ServiceContext:
-    sessions = create_session_factory(engine)
-    context = ServiceContext(
-        sessions=sessions,
+    context = ServiceContext.create(
+        sessions=create_session_factory(engine),
         bus=InProcessBus(),
         clock=clock,
         settings=settings,
         bot=bot,
-        jobs=JobRunner(sessions, clock),
     )
     register_job_handlers(context)
     return context

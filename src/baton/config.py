@@ -15,6 +15,13 @@ from typing import Any
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from baton.bots.knowledge_base import KnowledgeBaseSettings
+from baton.domain.business_hours import BusinessHoursSettings
+from baton.domain.policy import PolicySettings
+from baton.domain.promises import SlaSettings
+from baton.domain.scripts import ScriptSettings
+from baton.domain.signals import SignalSettings
+
 DEFAULT_CONFIG_FILE = Path("baton.toml")
 DEMO_DATABASE_URL = "sqlite+aiosqlite:///baton-demo.db"
 
@@ -38,6 +45,20 @@ class LimitSettings(BaseModel):
     )
     requests_per_minute_per_ip: int = Field(
         600, ge=1, description="Requests of any kind one address may make per minute."
+    )
+
+
+class HandoffSettings(BaseModel):
+    """How a conversation reaches a human."""
+
+    live_chat: bool = Field(
+        True, description="Offer live transfer when the business is open and an agent is free."
+    )
+    queue_wait_minutes: float = Field(
+        5, gt=0, le=240, description="A queued customer nobody claims by then gets an email ticket."
+    )
+    minutes_per_queued_customer: float = Field(
+        4, gt=0, description="Used to tell a queued customer their expected wait."
     )
 
 
@@ -70,6 +91,13 @@ class Settings(BaseSettings):
         10.0, gt=0, le=120, description="A bot slower than this hands the conversation on."
     )
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    bot: KnowledgeBaseSettings = Field(default_factory=KnowledgeBaseSettings)
+    handoff: HandoffSettings = Field(default_factory=HandoffSettings)
+    business_hours: BusinessHoursSettings = Field(default_factory=BusinessHoursSettings)
+    sla: SlaSettings = Field(default_factory=SlaSettings)
+    scripts: ScriptSettings = Field(default_factory=ScriptSettings)
+    signals: SignalSettings = Field(default_factory=SignalSettings)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
 
     @field_validator("database_url")
     @classmethod

@@ -22,7 +22,6 @@ from baton.domain.reasons import ReasonCategory
 from baton.domain.switchboard import HANDOFF_STATES, ControlState
 from baton.runtime.bus import InProcessBus
 from baton.runtime.clock import FrozenClock
-from baton.runtime.jobs import JobRunner
 from baton.services import agents, conversations, handoffs
 from baton.services.context import ServiceContext
 from baton.services.errors import Conflict
@@ -44,13 +43,12 @@ class ConversationMachine(RuleBasedStateMachine):
         self.run(upgrade(self.engine))
         sessions = create_session_factory(self.engine)
         clock = FrozenClock(MONDAY_10)
-        self.ctx = ServiceContext(
+        self.ctx = ServiceContext.create(
             sessions=sessions,
             bus=InProcessBus(),
             clock=clock,
             settings=Settings(secret_key=SECRET, database_url=url),  # type: ignore[arg-type]
             bot=ScriptedBot(),
-            jobs=JobRunner(sessions, clock),
         )
         register_job_handlers(self.ctx)
         agent = self.run(
@@ -149,15 +147,14 @@ class ConversationMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_bot_never_speaks_after_a_human_took_over(self) -> None:
-        async def last_authors() -> list[str]:
+        async def messages() -> list[Message]:
             async with self.ctx.sessions() as session:
-                rows = await session.scalars(select(Message).order_by(Message.id))
-                return [f"{m.author}:{m.body}" for m in rows]
+                return list(await session.scalars(select(Message).order_by(Message.id)))
 
-        authors = self.run(last_authors())
-        joined = [i for i, a in enumerate(authors) if a.endswith("joined the chat")]
+        rows = self.run(messages())
+        joined = [i for i, m in enumerate(rows) if m.meta.get("agent_joined")]
         if joined and self.state() is ControlState.AGENT:
-            assert not any(a.startswith("bot:") for a in authors[joined[-1] :])
+            assert not any(m.author == "bot" for m in rows[joined[-1] :])
 
 
 ConversationMachine.TestCase.settings = settings(

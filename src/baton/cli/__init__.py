@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from baton.cli import db, kb, serve, setup
+from baton.cli import check, db, kb, serve, setup
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Baton: chatbot-to-human handoff."
@@ -13,3 +13,4 @@ app.command()(serve.serve)
 app.command()(setup.init)
 app.add_typer(db.app, name="db")
 app.add_typer(kb.app, name="kb")
+app.add_typer(check.app, name="check")

@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 import uvicorn
 
-from baton.cli.common import ConfigOption, console, demo_articles, settings_or_exit
+from baton.cli.check import script_problems
+from baton.cli.common import ConfigOption, apply_demo, console, err_console, settings_or_exit
 from baton.web.app import create_app
 
 
@@ -20,8 +21,14 @@ def serve(
 ) -> None:
     """Start Baton: migrations first, then the API, the pages and the job runner."""
     settings = settings_or_exit(config, demo=demo)
-    if demo and settings.kb_path is None:
-        settings.kb_path = demo_articles()
+    problems = script_problems(settings)
+    if problems:
+        err_console.print("[bold red]Cannot start:[/] the handoff scripts need fixing:")
+        for problem in problems:
+            err_console.print(f"  {problem}", highlight=False)
+        raise typer.Exit(2)
+    if demo:
+        apply_demo(settings)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     url = f"http://{host}:{port}/"
     console.print(f"[bold]Baton[/] on [link={url}]{url}[/link]" + (" (demo)" if demo else ""))

@@ -76,4 +76,18 @@ def _comment(field: FieldInfo) -> list[str]:
 def _line(name: str, value: Any) -> str:
     if value is None:
         return f"{name} = ...  # not set"
-    return tomli_w.dumps({name: value}).strip().replace("\n", " ")
+    return f"{_key(name)} = {_value(value)}"
+
+
+def _key(name: str) -> str:
+    return tomli_w.dumps({name: 0}).split(" = ", 1)[0]
+
+
+def _value(value: Any) -> str:
+    """A TOML value on one line; tables become inline tables so each key stays one line."""
+    if isinstance(value, dict):
+        inner = ", ".join(f"{_key(str(k))} = {_value(v)}" for k, v in value.items())
+        return "{ " + inner + " }" if inner else "{}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    return tomli_w.dumps({"v": value}).split(" = ", 1)[1].strip()

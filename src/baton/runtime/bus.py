@@ -8,7 +8,6 @@ participants and `agents` for every console.
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,14 +15,41 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
+AGENTS_TOPIC = "agents"
+
+
+def conversation_topic(conversation_id: str) -> str:
+    return f"conversation:{conversation_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One thing that happened, e.g. `message.created`, for the topics that care."""
+    """One thing that happened, e.g. `message.created`.
+
+    `public` events concern the visitor of `conversation_id` too; every event reaches agents.
+    `id` comes from the event log (0 for passing events such as typing, which are not kept).
+    """
 
     type: str
-    topics: tuple[str, ...]
+    conversation_id: str | None = None
+    public: bool = False
     data: dict[str, Any] = field(default_factory=dict)
     id: int = 0
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        if self.public and self.conversation_id:
+            return (conversation_topic(self.conversation_id), AGENTS_TOPIC)
+        return (AGENTS_TOPIC,)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The event as sockets send it (docs/protocol.md)."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "conversation_id": self.conversation_id,
+            "data": self.data,
+        }
 
 
 class Subscription(Protocol):
@@ -32,7 +58,7 @@ class Subscription(Protocol):
 
 class EventBus(Protocol):
     async def publish(self, event: Event) -> Event:
-        """Deliver `event` to current subscribers of its topics; returns it with its id."""
+        """Deliver `event` to the current subscribers of its topics."""
         ...
 
     def subscribe(self, *topics: str) -> Any:
@@ -55,18 +81,17 @@ class _Queue:
 class InProcessBus:
     """Fan-out inside one process; a slow subscriber loses events, never blocks the sender.
 
-    Losing is safe because the database is the source of truth: a client that misses an
-    event resumes from its last event id over the API.
+    Losing is safe because the event log in the database is the source of truth: a client
+    that misses an event resumes from its last event id.
     """
 
     def __init__(self, queue_size: int = 1000) -> None:
         self._subscribers: dict[str, set[_Queue]] = defaultdict(set)
-        self._ids = itertools.count(1)
         self._queue_size = queue_size
         self.dropped = 0
 
     async def publish(self, event: Event) -> Event:
-        stamped = Event(event.type, event.topics, event.data, next(self._ids))
+        stamped = event
         seen: set[int] = set()
         for topic in stamped.topics:
             for subscriber in self._subscribers.get(topic, ()):

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from baton.runtime.bus import Event
 from baton.services.context import ServiceContext, transaction
-from baton.services.conversations import AGENTS_TOPIC
 from baton.services.errors import Conflict, InvalidInput, NotFound
 from baton.store.tables import Agent
 
@@ -57,6 +56,4 @@ async def set_presence(ctx: ServiceContext, agent_id: str, presence: Presence) -
         if agent is None:
             raise NotFound("no such agent")
         agent.presence = presence
-        tx.on_commit(
-            Event("agent.presence", (AGENTS_TOPIC,), {"agent_id": agent_id, "presence": presence})
-        )
+        tx.on_commit(Event("agent.presence", data={"agent_id": agent_id, "presence": presence}))

@@ -6,16 +6,20 @@ it commits, so no client ever hears of a change that was rolled back.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from baton.bots.base import Bot
 from baton.config import Settings
+from baton.domain.business_hours import BusinessHours
+from baton.domain.scripts import ScriptBook
 from baton.runtime.bus import Event, EventBus
 from baton.runtime.clock import Clock
 from baton.runtime.jobs import JobRunner
 from baton.store.database import AsyncSession, SessionFactory
+from baton.store.tables import EventRow
 
 
 @dataclass
@@ -26,6 +30,35 @@ class ServiceContext:
     settings: Settings
     bot: Bot
     jobs: JobRunner
+    hours: BusinessHours
+    scripts: ScriptBook
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        sessions: SessionFactory,
+        bus: EventBus,
+        clock: Clock,
+        settings: Settings,
+        bot: Bot,
+        script_folder_texts: Mapping[str, str] | None = None,
+    ) -> ServiceContext:
+        """A context whose business hours and scripts come from `settings`."""
+        return cls(
+            sessions=sessions,
+            bus=bus,
+            clock=clock,
+            settings=settings,
+            bot=bot,
+            jobs=JobRunner(sessions, clock),
+            hours=BusinessHours(settings.business_hours),
+            scripts=ScriptBook.from_settings(
+                settings.scripts,
+                company_name=settings.company_name,
+                folder_texts=script_folder_texts,
+            ),
+        )
 
 
 @dataclass
@@ -44,5 +77,23 @@ async def transaction(ctx: ServiceContext) -> AsyncIterator[Transaction]:
         async with session.begin():
             tx = Transaction(session)
             yield tx
-        for event in tx.events:
+            logged = await _log_events(session, tx.events, ctx.clock.now())
+        for event in logged:
             await ctx.bus.publish(event)
+
+
+async def _log_events(session: AsyncSession, events: list[Event], now: datetime) -> list[Event]:
+    """Write the events to the log in the same transaction; their ids are the resume points."""
+    rows = [
+        EventRow(
+            type=e.type,
+            conversation_id=e.conversation_id,
+            public=e.public,
+            data=e.data,
+            created_at=now,
+        )
+        for e in events
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return [replace(e, id=row.id) for e, row in zip(events, rows, strict=True)]

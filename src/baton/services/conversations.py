@@ -1,15 +1,13 @@
-"""Conversation use cases: start one, receive a customer message, answer it with the bot.
+"""Conversation use cases: start one, receive a customer message, read it back.
 
-The path of a customer message (docs/architecture.md):
-1. `receive_customer_message` stores it and enqueues a `bot_reply` job, in one transaction;
-2. the job runs `answer_with_bot`, which calls the bot outside any transaction;
-3. `record_bot_reply` re-reads the state and stores the answer only if the bot still holds
-   the conversation, so a late answer never talks over a human.
+The path of a customer message (docs/architecture.md): `receive_customer_message` stores it and
+enqueues a `bot_reply` job in one transaction; the job (`services.dialogue.reply_to_customer`)
+asks the bot outside any transaction and applies the answer, an offer or a handoff, only if the
+bot still holds the conversation.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import secrets
@@ -20,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from baton.bots.base import Answer
+from baton.domain.contact_capture import find_email
 from baton.domain.switchboard import ControlState, SwitchboardEvent, is_bot_speaking, transition
 from baton.domain.turns import Turn
 from baton.runtime.bus import Event
@@ -34,10 +32,6 @@ log = logging.getLogger(__name__)
 
 BOT_REPLY_JOB = "bot_reply"
 HISTORY_TURNS = 20
-BOT_FAILURE_TEXT = (
-    "I'm sorry — something went wrong on my side and I couldn't look that up. "
-    "Let me get a person from our team to help you with this."
-)
 
 
 @dataclass(frozen=True)
@@ -69,13 +63,6 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def conversation_topic(conversation_id: str) -> str:
-    return f"conversation:{conversation_id}"
-
-
-AGENTS_TOPIC = "agents"
-
-
 def message_data(message: Message) -> dict[str, Any]:
     """A message as events and the API show it."""
     return {
@@ -91,18 +78,21 @@ def message_data(message: Message) -> dict[str, Any]:
 
 
 def message_event(message: Message) -> Event:
-    # Internal notes go to agents only; the visitor's topic never carries them.
-    topics: tuple[str, ...] = (AGENTS_TOPIC,)
-    if not message.internal:
-        topics = (conversation_topic(message.conversation_id), AGENTS_TOPIC)
-    return Event("message.created", topics, message_data(message))
+    # Internal notes go to agents only; the visitor never receives them.
+    return Event(
+        "message.created",
+        message.conversation_id,
+        public=not message.internal,
+        data=message_data(message),
+    )
 
 
 def state_event(conversation: Conversation) -> Event:
     return Event(
         "conversation.state_changed",
-        (conversation_topic(conversation.id), AGENTS_TOPIC),
-        {"conversation_id": conversation.id, "state": conversation.state},
+        conversation.id,
+        public=True,
+        data={"state": conversation.state},
     )
 
 
@@ -140,11 +130,7 @@ async def start_conversation(
         )
         tx.session.add_all([contact_row, conversation])
         tx.on_commit(
-            Event(
-                "conversation.created",
-                (AGENTS_TOPIC,),
-                {"conversation_id": conversation.id, "state": conversation.state},
-            )
+            Event("conversation.created", conversation.id, data={"state": conversation.state})
         )
     return StartedConversation(conversation, contact_row, token)
 
@@ -223,6 +209,8 @@ async def receive_customer_message(
         conversation.updated_at = now
         if conversation.waiting_since is None:
             conversation.waiting_since = now
+        if state in (ControlState.QUEUED, ControlState.TICKET):
+            await _remember_email(tx.session, conversation.contact_id, body)
         job_id = None
         if is_bot_speaking(state):
             job = await enqueue_job(
@@ -235,6 +223,13 @@ async def receive_customer_message(
             job_id = job.id if job is not None else None
         tx.on_commit(message_event(message))
     return ReceivedMessage(message, duplicate=False, bot_job_id=job_id)
+
+
+async def _remember_email(session: AsyncSession, contact_id: str, text: str) -> None:
+    """An email the customer types while waiting for a human is kept, never asked again."""
+    contact = await session.get(Contact, contact_id)
+    if contact is not None and not contact.email:
+        contact.email = find_email(text)
 
 
 async def list_turns(
@@ -254,75 +249,6 @@ async def list_turns(
         outcome = row.meta.get("outcome") if row.author == "bot" else None
         turns.append(Turn(row.author, row.body, row.created_at, outcome))  # type: ignore[arg-type]
     return turns
-
-
-async def answer_with_bot(ctx: ServiceContext, conversation_id: str, message_id: int) -> None:
-    """The `bot_reply` job: ask the bot (outside any transaction), then record its answer."""
-    async with ctx.sessions() as session:
-        conversation = await session.get(Conversation, conversation_id)
-        message = await session.get(Message, message_id)
-        if conversation is None or message is None:
-            return
-        if not is_bot_speaking(ControlState(conversation.state)):
-            return
-        history = await list_turns(session, conversation_id, before_id=message_id)
-    try:
-        answer = await asyncio.wait_for(
-            ctx.bot.answer(message.body, history), ctx.settings.bot_timeout_seconds
-        )
-    except Exception as exc:
-        # A bot that fails or is too slow must not leave the customer in silence.
-        log.warning("bot failed for conversation %s: %r", conversation_id, exc)
-        answer = Answer(text=BOT_FAILURE_TEXT, confidence=0.0, fallback=True)
-        await record_bot_reply(ctx, conversation_id, message_id, answer, failed=True)
-        return
-    await record_bot_reply(ctx, conversation_id, message_id, answer)
-
-
-async def record_bot_reply(
-    ctx: ServiceContext,
-    conversation_id: str,
-    message_id: int,
-    answer: Answer,
-    *,
-    failed: bool = False,
-) -> Message | None:
-    """Store the bot's answer to `message_id`, unless a human took over meanwhile."""
-    now = ctx.clock.now()
-    async with transaction(ctx) as tx:
-        conversation = await lock_conversation(tx.session, conversation_id)
-        if not is_bot_speaking(ControlState(conversation.state)):
-            log.info("dropped a late bot reply in conversation %s", conversation_id)
-            return None
-        already = await tx.session.scalar(
-            select(Message.id).where(
-                Message.conversation_id == conversation_id,
-                Message.author == "bot",
-                Message.meta["reply_to"].as_integer() == message_id,
-            )
-        )
-        if already is not None:
-            return None  # the job ran twice; the answer is stored once
-        reply = Message(
-            conversation_id=conversation_id,
-            author="bot",
-            body=answer.text,
-            internal=False,
-            meta={
-                "reply_to": message_id,
-                "outcome": "fallback" if answer.fallback else "answered",
-                "confidence": round(answer.confidence, 4),
-                "article_id": answer.article_id,
-                "bot_failed": failed,
-            },
-            created_at=now,
-        )
-        tx.session.add(reply)
-        await tx.session.flush()
-        conversation.updated_at = now
-        conversation.waiting_since = None
-        tx.on_commit(message_event(reply))
-    return reply
 
 
 async def list_messages(

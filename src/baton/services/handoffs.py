@@ -8,24 +8,32 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from baton.domain.policy import DecisionKind, PolicyDecision
+from baton.domain.promises import Promise, compute_promise, render_promise
 from baton.domain.reasons import ReasonCategory
+from baton.domain.summaries import describe_context, summarise_handoff
 from baton.domain.switchboard import ControlState, SwitchboardEvent, can, transition
+from baton.domain.turns import ContactView, PageView, Turn
 from baton.runtime.bus import Event
+from baton.runtime.jobs import enqueue_job
 from baton.services.context import ServiceContext, Transaction, transaction
 from baton.services.conversations import (
-    AGENTS_TOPIC,
-    conversation_topic,
+    list_turns,
     lock_conversation,
     message_event,
     state_event,
 )
 from baton.services.errors import Conflict, InvalidInput, NotFound
 from baton.store.database import AsyncSession
-from baton.store.tables import Agent, Conversation, Handoff, Message
+from baton.store.tables import Agent, Contact, Conversation, Handoff, Message
+
+QUEUE_TIMEOUT_JOB = "queue_timeout"
 
 
 async def get_open_handoff(session: AsyncSession, conversation_id: str) -> Handoff | None:
@@ -66,41 +74,249 @@ def _system_message(conversation: Conversation, body: str, *, internal: bool, no
     )
 
 
+def decision_data(decision: PolicyDecision) -> dict[str, Any]:
+    """A decision as stored with the message and the handoff, explanation included."""
+    return {
+        "kind": decision.kind.value,
+        "score": decision.score,
+        "reasons": [r.value for r in decision.reasons],
+        "explanation": decision.explain(),
+        "signals": [
+            {
+                "kind": s.kind.value,
+                "reason": s.reason.value,
+                "weight": s.weight,
+                "evidence": s.evidence,
+            }
+            for s in decision.signals
+        ],
+    }
+
+
+def _first_name(contact: Contact | None) -> str | None:
+    if contact is None or not contact.name:
+        return None
+    return contact.name.split()[0]
+
+
+def _promise(ctx: ServiceContext, conversation: Conversation, now: datetime) -> tuple[Promise, str]:
+    """The specific time told to the customer, in their timezone when the widget sent one."""
+    promise = compute_promise(now, ctx.hours, ctx.settings.sla)
+    tz = ZoneInfo(conversation.timezone) if conversation.timezone else ctx.hours.tz
+    text = render_promise(promise, now, tz, show_zone=conversation.timezone is None)
+    return promise, text
+
+
+async def start_handoff(
+    ctx: ServiceContext,
+    tx: Transaction,
+    conversation: Conversation,
+    contact: Contact | None,
+    decision: PolicyDecision,
+    *,
+    history: Sequence[Turn],
+    article_title: str | None = None,
+) -> str:
+    """Hand the conversation to a human inside `tx`; returns what the bot tells the customer.
+
+    Live when live chat is on, the business is open and an agent has room; otherwise an email
+    ticket (asking for the email only when it is missing), with the after-hours script when
+    closed. The promise is computed from business hours and the SLA and stored.
+    """
+    now = ctx.clock.now()
+    if await get_open_handoff(tx.session, conversation.id) is not None:
+        raise Conflict("this conversation is already with our team")
+    reasons = list(decision.reasons) or [ReasonCategory.COMPLEX_ISSUE]
+    reason = reasons[0]
+    open_now = ctx.hours.is_open(now)
+    live = (
+        ctx.settings.handoff.live_chat and open_now and await count_available_agents(tx.session) > 0
+    )
+    promise, promise_text = _promise(ctx, conversation, now)
+    view = ContactView(contact.name, contact.email, dict(contact.attributes)) if contact else None
+    summary = summarise_handoff(history, reasons, view, article_title)
+    handoff = Handoff(
+        id=str(uuid.uuid4()),
+        conversation_id=conversation.id,
+        status="open",
+        model="live" if live else "email",
+        reasons=[r.value for r in reasons],
+        summary=summary.line,
+        decision=decision_data(decision),
+        promised_by=promise.due,
+        promise_text=promise_text,
+        created_at=now,
+    )
+    tx.session.add(handoff)
+    note = _system_message(
+        conversation,
+        _agent_note(summary.line, decision, view, conversation),
+        internal=True,
+        now=now,
+    )
+    tx.session.add(note)
+    await tx.session.flush()
+    tx.on_commit(message_event(note))
+    first_name = _first_name(contact)
+    email = contact.email if contact else None
+    if live:
+        _move(tx, conversation, SwitchboardEvent.QUEUE)
+        position = await count_queued(tx.session)
+        wait = timedelta(minutes=position * ctx.settings.handoff.minutes_per_queued_customer)
+        text = "\n\n".join(
+            [
+                ctx.scripts.render("live_transfer", reason=reason, first_name=first_name),
+                ctx.scripts.render("queued", position=position, wait=wait),
+            ]
+        )
+        await enqueue_job(
+            tx.session,
+            QUEUE_TIMEOUT_JOB,
+            {"conversation_id": conversation.id, "handoff_id": handoff.id},
+            now=now,
+            run_at=now + timedelta(minutes=ctx.settings.handoff.queue_wait_minutes),
+            dedupe_key=f"queue_timeout:{handoff.id}",
+        )
+    else:
+        script = "escalate_email" if open_now else "after_hours"
+        parts = [
+            ctx.scripts.render(
+                script, reason=reason, first_name=first_name, promise=promise_text, email=email
+            )
+        ]
+        if email:
+            _move(tx, conversation, SwitchboardEvent.OPEN_TICKET)
+        else:
+            _move(tx, conversation, SwitchboardEvent.COLLECT)
+            conversation.meta = {**conversation.meta, "email_asks": 1}
+            parts.append(ctx.scripts.render("ask_email", first_name=first_name))
+        text = "\n\n".join(parts)
+    conversation.waiting_since = conversation.waiting_since or now
+    tx.on_commit(
+        Event(
+            "handoff.escalated",
+            conversation.id,
+            data={
+                "handoff_id": handoff.id,
+                "model": handoff.model,
+                "summary": summary.line,
+                "reasons": handoff.reasons,
+                "promise": promise_text,
+            },
+        )
+    )
+    return text
+
+
+def _agent_note(
+    line: str, decision: PolicyDecision, contact: ContactView | None, conversation: Conversation
+) -> str:
+    """The internal note agents read first: summary, context, and why the policy acted."""
+    context = describe_context(contact, PageView(conversation.page_url, conversation.page_title))
+    lines = [line, *(f"{label}: {value}" for label, value in context)]
+    lines.append(f"Decision: {decision.explain()}")
+    return "\n".join(lines)
+
+
+async def count_queued(session: AsyncSession) -> int:
+    """Conversations waiting in the queue, this one included: the customer's place in line."""
+    return int(
+        await session.scalar(
+            select(func.count(Conversation.id)).where(Conversation.state == "queued")
+        )
+        or 0
+    )
+
+
+async def finish_collecting(
+    ctx: ServiceContext, tx: Transaction, conversation: Conversation, *, email: str | None
+) -> str:
+    """The email question is answered (or declined): the ticket opens with the promise."""
+    handoff = await get_open_handoff(tx.session, conversation.id)
+    promise_text = (
+        handoff.promise_text
+        if handoff and handoff.promise_text
+        else _promise(ctx, conversation, ctx.clock.now())[1]
+    )
+    _move(tx, conversation, SwitchboardEvent.OPEN_TICKET)
+    contact = await tx.session.get(Contact, conversation.contact_id)
+    first_name = _first_name(contact)
+    if email:
+        return ctx.scripts.render(
+            "confirm_email", email=email, promise=promise_text, first_name=first_name
+        )
+    return ctx.scripts.render("email_declined", promise=promise_text, first_name=first_name)
+
+
+async def expire_queue_wait(ctx: ServiceContext, conversation_id: str, handoff_id: str) -> None:
+    """Nobody claimed a queued conversation in time: it becomes an email ticket, and the
+    customer is told so, with the promise."""
+    async with transaction(ctx) as tx:
+        conversation = await lock_conversation(tx.session, conversation_id)
+        handoff = await get_open_handoff(tx.session, conversation_id)
+        if conversation.state != ControlState.QUEUED or handoff is None or handoff.id != handoff_id:
+            return  # claimed, resolved or re-handed meanwhile
+        await _queue_to_ticket(ctx, tx, conversation, handoff)
+
+
+async def _queue_to_ticket(
+    ctx: ServiceContext, tx: Transaction, conversation: Conversation, handoff: Handoff
+) -> None:
+    now = ctx.clock.now()
+    _move(tx, conversation, SwitchboardEvent.OPEN_TICKET)
+    handoff.model = "email"
+    contact = await tx.session.get(Contact, conversation.contact_id)
+    promise_text = handoff.promise_text or _promise(ctx, conversation, now)[1]
+    parts = [
+        ctx.scripts.render(
+            "ticket_fallback",
+            promise=promise_text,
+            first_name=_first_name(contact),
+            email=contact.email if contact else None,
+        )
+    ]
+    if contact is None or not contact.email:
+        parts.append(ctx.scripts.render("ask_email", first_name=_first_name(contact)))
+    message = Message(
+        conversation_id=conversation.id,
+        author="bot",
+        body="\n\n".join(parts),
+        internal=False,
+        meta={"ticket_fallback": True},
+        created_at=now,
+    )
+    tx.session.add(message)
+    await tx.session.flush()
+    tx.on_commit(message_event(message))
+
+
 async def escalate(
     ctx: ServiceContext,
     conversation_id: str,
     reasons: Sequence[ReasonCategory],
     *,
-    summary: str = "",
-    decision: dict[str, Any] | None = None,
+    note: str = "handed over by request",
 ) -> Handoff:
-    """Hand the conversation to a human: live when an agent is free, else an email ticket."""
-    now = ctx.clock.now()
+    """Hand the conversation to a human now, for `reasons` (the console, integrations, tests)."""
     async with transaction(ctx) as tx:
         conversation = await lock_conversation(tx.session, conversation_id)
-        if await get_open_handoff(tx.session, conversation_id) is not None:
-            raise Conflict("this conversation is already with our team")
-        live = await count_available_agents(tx.session) > 0
-        _move(tx, conversation, SwitchboardEvent.QUEUE if live else SwitchboardEvent.OPEN_TICKET)
-        handoff = Handoff(
-            id=str(uuid.uuid4()),
+        contact = await tx.session.get(Contact, conversation.contact_id)
+        history = await list_turns(tx.session, conversation_id)
+        decision = PolicyDecision(DecisionKind.ESCALATE, 1.0, tuple(reasons), (), note)
+        text = await start_handoff(ctx, tx, conversation, contact, decision, history=history)
+        message = Message(
             conversation_id=conversation_id,
-            status="open",
-            model="live" if live else "email",
-            reasons=[reason.value for reason in reasons],
-            summary=summary,
-            decision=decision or {},
-            created_at=now,
+            author="bot",
+            body=text,
+            internal=False,
+            meta={"handoff": True},
+            created_at=ctx.clock.now(),
         )
-        tx.session.add(handoff)
-        conversation.updated_at = now
-        tx.on_commit(
-            Event(
-                "handoff.escalated",
-                (AGENTS_TOPIC,),
-                {"conversation_id": conversation_id, "handoff_id": handoff.id},
-            )
-        )
+        tx.session.add(message)
+        await tx.session.flush()
+        tx.on_commit(message_event(message))
+        handoff = await get_open_handoff(tx.session, conversation_id)
+        assert handoff is not None
     return handoff
 
 
@@ -116,8 +332,12 @@ async def claim_conversation(ctx: ServiceContext, conversation_id: str, *, actin
         if handoff is not None:
             handoff.agent_id = agent.id
         joined = _system_message(
-            conversation, f"{agent.name} joined the chat", internal=False, now=now
+            conversation,
+            ctx.scripts.render("agent_joined", agent_name=agent.name),
+            internal=False,
+            now=now,
         )
+        joined.meta = {"agent_joined": agent.id}
         tx.session.add(joined)
         await tx.session.flush()
         tx.on_commit(message_event(joined))
@@ -173,10 +393,21 @@ async def _close(
 ) -> None:
     now = ctx.clock.now()
     async with transaction(ctx) as tx:
-        await _require_agent(tx.session, acting)
+        agent = await _require_agent(tx.session, acting)
         conversation = await lock_conversation(tx.session, conversation_id)
         _move(tx, conversation, event)
         conversation.assigned_agent_id = None
+        conversation.offer_declined_score = None
+        if event is SwitchboardEvent.HAND_BACK:
+            back = _system_message(
+                conversation,
+                ctx.scripts.render("back_to_bot", agent_name=agent.name),
+                internal=False,
+                now=now,
+            )
+            tx.session.add(back)
+            await tx.session.flush()
+            tx.on_commit(message_event(back))
         conversation.updated_at = now
         handoff = await get_open_handoff(tx.session, conversation_id)
         if handoff is not None:
@@ -186,8 +417,8 @@ async def _close(
         tx.on_commit(
             Event(
                 "conversation.resolved" if resolved else "conversation.handed_back",
-                (conversation_topic(conversation_id), AGENTS_TOPIC),
-                {"conversation_id": conversation_id},
+                conversation_id,
+                public=True,
             )
         )
 

@@ -81,6 +81,8 @@ class Conversation(Base):
     assigned_agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id"))
     # Policy memory: the score at which the customer declined an offer, so it is not repeated.
     offer_declined_score: Mapped[float | None] = mapped_column(Float)
+    # Dialogue memory: the open offer's score and reasons, what was asked of the customer.
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     waiting_since: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -125,6 +127,8 @@ class Handoff(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     decision: Mapped[dict[str, Any]] = mapped_column(default=dict)
     promised_by: Mapped[datetime | None]
+    # The promise exactly as the customer read it ("by 9:00 AM tomorrow (Tuesday)").
+    promise_text: Mapped[str | None] = mapped_column(String(200))
     agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id"))
     created_at: Mapped[datetime]
     first_response_at: Mapped[datetime | None]
@@ -174,3 +178,18 @@ class OutboxJob(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+
+
+class EventRow(Base):
+    """Every published event, in order: a client that reconnects resumes after its last id."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_conversation", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    type: Mapped[str] = mapped_column(String(64))
+    conversation_id: Mapped[str | None] = mapped_column(String(36))
+    # Public events reach the visitor; the others (internal notes, queue news) agents only.
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]

@@ -21,9 +21,9 @@ from baton.bots.kb_loader import load_articles
 from baton.config import Settings
 from baton.runtime.bus import EventBus, InProcessBus
 from baton.runtime.clock import Clock, SystemClock
-from baton.runtime.jobs import JobRunner
 from baton.services.context import ServiceContext
 from baton.services.jobs import register_job_handlers
+from baton.services.script_files import read_script_folder
 from baton.services.knowledge_base import (
     import_articles,
     knowledge_base_version,
@@ -64,13 +64,15 @@ def create_app(
                 now=the_clock.now(),
             )
         articles = [a for a, _ in await load_knowledge_base(sessions)]
-        ctx = ServiceContext(
+        ctx = ServiceContext.create(
             sessions=sessions,
             bus=bus or InProcessBus(),
             clock=the_clock,
             settings=settings,
             bot=bot or build_bot(settings, articles),
-            jobs=JobRunner(sessions, the_clock),
+            script_folder_texts=(
+                read_script_folder(settings.scripts.folder) if settings.scripts.folder else None
+            ),
         )
         register_job_handlers(ctx)
         app.state.ctx = ctx

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from baton.cli import app
+
+runner = CliRunner()
+
+
+def test_check_scripts_accepts_the_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["check", "scripts"])
+    assert result.exit_code == 0, result.output
+    assert "Scripts are fine" in result.output
+
+
+def test_check_scripts_rejects_a_bad_script_naming_template_line_and_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "scripts"
+    folder.mkdir()
+    (folder / "after_hours.txt").write_text("We're closed.\nSomeone will get back to you soon.\n")
+    Path("baton.toml").write_text(f'[scripts]\nfolder = "{folder}"\n')
+    result = runner.invoke(app, ["check", "scripts"])
+    assert result.exit_code == 1
+    assert "after_hours, line 2" in result.output and "soon" in result.output
+
+
+def test_serve_refuses_a_wrong_setting_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BATON_LIMITS__MAX_MESSAGE_CHARS", "lots")
+    result = runner.invoke(app, ["serve", "--demo"])
+    assert result.exit_code == 2
+    assert "limits.max_message_chars = 'lots'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_serve_without_a_secret_outside_the_demo_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 2 and "secret_key" in result.output
+
+
+def test_init_then_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    assert runner.invoke(app, ["init"]).exit_code == 1  # never overwrites silently
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "baton.db").exists()
