@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         None, description="Signs sessions and links. Required (32+ characters) outside --demo."
     )
+    widget_origins: list[str] = Field(
+        default_factory=list,
+        description="Sites allowed to embed the widget, e.g. ['https://shop.example']; '*' for any.",
+    )
     kb_path: Path | None = Field(
         None, description="Knowledge-base file or folder loaded at start (.md and .jsonl)."
     )

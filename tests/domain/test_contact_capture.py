@@ -6,6 +6,7 @@ import pytest
 
 from baton.domain.contact_capture import (
     ContactField,
+    asks_about_offer,
     find_email,
     missing_fields,
     understand_reply,
@@ -232,3 +233,19 @@ def test_declines_email(text: str) -> None:
 )
 def test_does_not_decline_email(text: str) -> None:
     assert wants_to_decline_email(text) is False
+
+
+@pytest.mark.parametrize(
+    ("text", "about_offer"),
+    [
+        ("what would they do?", True),
+        ("how long is the wait?", True),
+        ("who would I talk to?", True),
+        ("What are your opening hours?", False),
+        ("do you ship to Norway?", False),
+    ],
+)
+def test_a_question_about_the_offer_is_told_from_a_new_question(
+    text: str, about_offer: bool
+) -> None:
+    assert asks_about_offer(text) is about_offer

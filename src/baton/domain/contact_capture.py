@@ -350,3 +350,17 @@ def wants_to_decline_email(text: str) -> bool:
     if _DECLINE_EMAIL.search(normalised):
         return True
     return understand_reply(text) == "no"
+
+
+# Words that tie a question to the offer itself ("what would they do?", "how long is the wait?")
+# rather than to a new topic for the bot ("what are your opening hours?").
+_OFFER_WORDS = frozenset(
+    """they them someone somebody person people human humans team agent agents specialist
+    staff wait waiting happen happens would long who email reply contact""".split()
+)
+
+
+def asks_about_offer(text: str) -> bool:
+    """True for a short question about what handing over would mean, not a new question."""
+    words = re.findall(r"[a-z']+", text.lower())
+    return 0 < len(words) <= 12 and any(word in _OFFER_WORDS for word in words)

@@ -24,7 +24,12 @@ from typing import Any
 from sqlalchemy import select
 
 from baton.bots.base import Answer
-from baton.domain.contact_capture import find_email, understand_reply, wants_to_decline_email
+from baton.domain.contact_capture import (
+    asks_about_offer,
+    find_email,
+    understand_reply,
+    wants_to_decline_email,
+)
 from baton.domain.policy import DecisionKind, PolicyDecision, decide
 from baton.domain.reasons import ReasonCategory
 from baton.domain.signals import Signal, SignalKind, read_signals
@@ -73,8 +78,16 @@ def _needs_bot(snapshot: _Snapshot) -> bool:
     if snapshot.state is ControlState.BOT:
         return True
     if snapshot.state is ControlState.OFFERED:
-        return understand_reply(snapshot.message.body) == "unclear"
+        return offer_reply(snapshot.message.body) == "unclear"
     return False
+
+
+def offer_reply(text: str) -> str:
+    """yes, no, a question about the offer, or unclear (a new question for the bot)."""
+    reply = understand_reply(text)
+    if reply == "question" and not asks_about_offer(text):
+        return "unclear"
+    return reply
 
 
 async def _read(ctx: ServiceContext, conversation_id: str, message_id: int) -> _Snapshot | None:
@@ -163,8 +176,11 @@ async def _apply(
             await step.answer_offer()
         else:
             if state is ControlState.OFFERED:
-                # Neither yes nor no: a new question. The offer lapses without counting as declined.
+                # Neither yes nor no but a new question: the customer moved on, which counts as
+                # a quiet "no" — the offer is not repeated unless a stronger signal follows.
                 step.move(SwitchboardEvent.DECLINE)
+                offer = conversation.meta.get("offer") or {}
+                conversation.offer_declined_score = offer.get("score")
                 conversation.meta = {**conversation.meta, "offer": None}
             assert answer is not None
             await step.after_bot_answer(answer)
@@ -256,7 +272,7 @@ class _Step:
             self.conversation.waiting_since = None
 
     async def answer_offer(self) -> None:
-        reply = understand_reply(self.snapshot.message.body)
+        reply = offer_reply(self.snapshot.message.body)
         offer = self.conversation.meta.get("offer") or {"score": 0.5, "reasons": ["complex_issue"]}
         reasons = [ReasonCategory(r) for r in offer["reasons"]] or [ReasonCategory.COMPLEX_ISSUE]
         if reply == "yes":

@@ -378,6 +378,33 @@ async def send_agent_reply(
     return message
 
 
+async def transfer_conversation(
+    ctx: ServiceContext, conversation_id: str, to_agent: str, *, acting: str
+) -> None:
+    """Pass a live conversation to another agent, who sees the whole history."""
+    now = ctx.clock.now()
+    async with transaction(ctx) as tx:
+        await _require_agent(tx.session, acting)
+        target = await _require_agent(tx.session, to_agent)
+        conversation = await lock_conversation(tx.session, conversation_id)
+        if conversation.state != ControlState.AGENT:
+            raise Conflict("only a conversation an agent holds can be transferred")
+        conversation.assigned_agent_id = target.id
+        handoff = await get_open_handoff(tx.session, conversation_id)
+        if handoff is not None:
+            handoff.agent_id = target.id
+        joined = _system_message(
+            conversation,
+            ctx.scripts.render("agent_joined", agent_name=target.name),
+            internal=False,
+            now=now,
+        )
+        joined.meta = {"agent_joined": target.id, "transferred_by": acting}
+        tx.session.add(joined)
+        await tx.session.flush()
+        tx.on_commit(message_event(joined))
+
+
 async def hand_back_to_bot(ctx: ServiceContext, conversation_id: str, *, acting: str) -> None:
     """The agent is done for now; the bot answers again and the handoff closes."""
     await _close(ctx, conversation_id, SwitchboardEvent.HAND_BACK, acting=acting)

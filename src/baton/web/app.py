@@ -33,7 +33,8 @@ from baton.store.database import create_engine, create_session_factory, upgrade
 from baton.web.errors import install_error_handlers
 from baton.web.limits import BodySizeLimit
 from baton.web.rate_limits import RateLimiter
-from baton.web.routes import widget
+from baton.web import ws
+from baton.web.routes import console, widget
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -102,6 +103,8 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes)
     app.include_router(widget.router)
+    app.include_router(console.router)
+    app.include_router(ws.router)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JSONResponse:
@@ -110,6 +113,21 @@ def create_app(
     @app.get("/", include_in_schema=False)
     async def demo_page() -> FileResponse:
         return FileResponse(STATIC / "demo.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/widget.js", include_in_schema=False)
+    async def widget_script() -> FileResponse:
+        return FileResponse(
+            STATIC / "widget.js",
+            media_type="text/javascript",
+            headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"},
+        )
+
+    @app.get("/console", include_in_schema=False)
+    async def console_page() -> FileResponse:
+        return FileResponse(
+            STATIC / "console.html",
+            headers={"Cache-Control": "no-cache", "X-Frame-Options": "DENY"},
+        )
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

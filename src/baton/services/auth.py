@@ -1,0 +1,81 @@
+"""Console sign-in: argon2 password check, stored sessions, CSRF tokens."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+
+from baton.services.context import ServiceContext, transaction
+from baton.services.conversations import hash_token
+from baton.services.errors import UserError
+from baton.store.tables import Agent, AgentSession
+
+SESSION_LIFETIME = timedelta(hours=12)
+_hasher = PasswordHasher()
+# Checked when the email is unknown, so a wrong email takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+class Unauthorized(UserError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(UserError):
+    status = 403
+    code = "forbidden"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    agent: Agent
+    token: str
+    csrf_token: str
+
+
+async def log_in(ctx: ServiceContext, email: str, password: str) -> SignedIn:
+    """Check the password and open a session; one message for every failure."""
+    now = ctx.clock.now()
+    async with transaction(ctx) as tx:
+        agent = await tx.session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
+        try:
+            _hasher.verify(agent.password_hash if agent else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            agent = None
+        if agent is None or not agent.active:
+            raise Unauthorized("wrong email or password", code="bad_credentials")
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+        tx.session.add(
+            AgentSession(
+                token_hash=hash_token(token),
+                agent_id=agent.id,
+                csrf_token=csrf,
+                created_at=now,
+                expires_at=now + SESSION_LIFETIME,
+            )
+        )
+        await tx.session.execute(delete(AgentSession).where(AgentSession.expires_at < now))
+    return SignedIn(agent, token, csrf)
+
+
+async def session_agent(ctx: ServiceContext, token: str) -> tuple[Agent, str]:
+    """The agent and CSRF token of a live session; Unauthorized for anything else."""
+    now = ctx.clock.now()
+    async with ctx.sessions() as session:
+        row = await session.get(AgentSession, hash_token(token))
+        agent = await session.get(Agent, row.agent_id) if row is not None else None
+    if row is None or agent is None or row.expires_at < now or not agent.active:
+        raise Unauthorized("sign in to the console")
+    return agent, row.csrf_token
+
+
+async def log_out(ctx: ServiceContext, token: str) -> None:
+    async with transaction(ctx) as tx:
+        await tx.session.execute(
+            delete(AgentSession).where(AgentSession.token_hash == hash_token(token))
+        )

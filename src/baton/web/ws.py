@@ -1,0 +1,204 @@
+"""WebSocket endpoints for the widget and the console (protocol: docs/protocol.md).
+
+Each socket first subscribes to the bus, then replays what the client missed from the event
+log, then forwards live events it has not sent yet, so a reconnecting client sees every event
+once and in order. The database is the source of truth; the bus only makes it fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from baton.runtime.bus import AGENTS_TOPIC, Event, conversation_topic
+from baton.services.auth import session_agent
+from baton.services.context import ServiceContext
+from baton.services.conversations import access_conversation, receive_customer_message
+from baton.services.errors import UserError
+from baton.services.events import events_since
+from baton.web.console_auth import SESSION_COOKIE
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+POLICY_VIOLATION = 1008
+MAX_FRAME_CHARS = 32_000
+
+
+class Hello(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: str = Field(pattern="^hello$")
+    conversation_id: str = Field(max_length=64)
+    token: str = Field(max_length=200)
+    last_event_id: int = Field(0, ge=0)
+
+
+class Hint(BaseModel):
+    """A client frame after hello: a message, typing, or a ping."""
+
+    model_config = ConfigDict(extra="ignore")
+    type: str = Field(max_length=20)
+    text: str | None = Field(None, max_length=20000)
+    client_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    conversation_id: str | None = Field(None, max_length=64)
+
+
+def origin_allowed(ctx: ServiceContext, origin: str | None, *, widget: bool) -> bool:
+    """Same origin as Baton always; for the widget also the sites the owner listed."""
+    if origin is None:
+        return not widget  # browsers always send Origin; tools without one only for the console
+    own = urlsplit(ctx.settings.public_url)
+    given = urlsplit(origin)
+    if (given.scheme, given.netloc) == (own.scheme, own.netloc):
+        return True
+    if given.hostname in ("127.0.0.1", "localhost") and own.hostname in ("127.0.0.1", "localhost"):
+        return True  # one machine, two spellings of loopback
+    if widget:
+        allowed = ctx.settings.widget_origins
+        return "*" in allowed or origin.rstrip("/") in allowed
+    return False
+
+
+def _ctx(socket: WebSocket) -> ServiceContext:
+    ctx: ServiceContext = socket.app.state.ctx
+    return ctx
+
+
+async def _send_event(socket: WebSocket, event: Event) -> None:
+    await socket.send_json({"type": "event", "event": event.to_wire()})
+
+
+async def _replay_then_forward(
+    socket: WebSocket,
+    ctx: ServiceContext,
+    live: Any,
+    last_event_id: int,
+    conversation_id: str | None,
+) -> None:
+    missed = await events_since(ctx, last_event_id, conversation_id=conversation_id)
+    if missed.resync:
+        await socket.send_json({"type": "resync"})
+    sent = last_event_id
+    for event in missed.events:
+        await _send_event(socket, event)
+        sent = event.id
+    async for event in live:
+        if event.id and event.id <= sent:
+            continue  # already replayed from the log
+        await _send_event(socket, event)
+        if event.id:
+            sent = event.id
+
+
+@router.websocket("/ws/widget")
+async def widget_socket(socket: WebSocket) -> None:
+    """A visitor's socket: their own conversation's public events, and their messages."""
+    ctx = _ctx(socket)
+    if not origin_allowed(ctx, socket.headers.get("origin"), widget=True):
+        await socket.close(code=POLICY_VIOLATION, reason="origin not allowed")
+        return
+    await socket.accept()
+    try:
+        hello = Hello.model_validate(await socket.receive_json())
+        conversation = await access_conversation(ctx, hello.conversation_id, hello.token)
+    except (ValidationError, UserError, ValueError, KeyError):
+        await socket.send_json({"type": "error", "code": "unauthorized"})
+        await socket.close(code=POLICY_VIOLATION)
+        return
+    except WebSocketDisconnect:
+        return
+    await socket.send_json(
+        {"type": "welcome", "conversation": {"id": conversation.id, "state": conversation.state}}
+    )
+    async with ctx.bus.subscribe(conversation_topic(conversation.id)) as live:
+        pump = asyncio.create_task(
+            _replay_then_forward(socket, ctx, live, hello.last_event_id, conversation.id)
+        )
+        try:
+            await _widget_frames(socket, ctx, conversation.id)
+        finally:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pump
+
+
+async def _widget_frames(socket: WebSocket, ctx: ServiceContext, conversation_id: str) -> None:
+    background: set[asyncio.Task[Any]] = set()
+    while True:
+        try:
+            raw = await socket.receive_text()
+        except WebSocketDisconnect:
+            return
+        if len(raw) > MAX_FRAME_CHARS:
+            await socket.send_json({"type": "error", "code": "too_large"})
+            continue
+        try:
+            frame = Hint.model_validate_json(raw)
+        except ValidationError:
+            await socket.send_json({"type": "error", "code": "invalid_input"})
+            continue
+        if frame.type == "ping":
+            await socket.send_json({"type": "pong"})
+        elif frame.type == "typing":
+            await ctx.bus.publish(Event("typing", conversation_id, data={"who": "customer"}))
+        elif frame.type == "message" and frame.text is not None:
+            try:
+                received = await receive_customer_message(
+                    ctx, conversation_id, frame.text, client_id=frame.client_id
+                )
+            except UserError as exc:
+                await socket.send_json({"type": "error", "code": exc.code, "message": exc.message})
+                continue
+            if received.bot_job_id is not None:
+                task = asyncio.create_task(ctx.jobs.run_job(received.bot_job_id))
+                background.add(task)
+                task.add_done_callback(background.discard)
+        else:
+            await socket.send_json({"type": "error", "code": "invalid_input"})
+
+
+@router.websocket("/ws/console")
+async def console_socket(socket: WebSocket) -> None:
+    """An agent's socket: every event for agents, from `?last_event_id=` on."""
+    ctx = _ctx(socket)
+    if not origin_allowed(ctx, socket.headers.get("origin"), widget=False):
+        await socket.close(code=POLICY_VIOLATION, reason="origin not allowed")
+        return
+    try:
+        agent, _ = await session_agent(ctx, socket.cookies.get(SESSION_COOKIE, ""))
+    except UserError:
+        await socket.close(code=POLICY_VIOLATION, reason="sign in to the console")
+        return
+    await socket.accept()
+    try:
+        last = int(socket.query_params.get("last_event_id", "0"))
+    except ValueError:
+        last = 0
+    async with ctx.bus.subscribe(AGENTS_TOPIC) as live:
+        pump = asyncio.create_task(_replay_then_forward(socket, ctx, live, max(last, 0), None))
+        try:
+            while True:
+                frame = Hint.model_validate_json(await socket.receive_text())
+                if frame.type == "ping":
+                    await socket.send_json({"type": "pong"})
+                elif frame.type == "typing" and frame.conversation_id:
+                    await ctx.bus.publish(
+                        Event(
+                            "typing",
+                            frame.conversation_id,
+                            public=True,
+                            data={"who": "agent", "name": agent.name},
+                        )
+                    )
+        except (WebSocketDisconnect, ValidationError):
+            return
+        finally:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pump

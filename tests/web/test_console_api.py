@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from baton.config import Settings
+from baton.services import agents
+from baton.services.context import ServiceContext
+from baton.web.app import create_app
+from baton.runtime.clock import FrozenClock
+from tests.conftest import MONDAY_10, SECRET, ScriptedBot
+
+PASSWORD = "correct-horse-1"
+
+
+@pytest.fixture
+def client(database_url: str) -> Iterator[TestClient]:
+    settings = Settings(secret_key=SECRET, database_url=database_url)  # type: ignore[arg-type]
+    app = create_app(settings, bot=ScriptedBot(), clock=FrozenClock(MONDAY_10), run_jobs=False)
+    with TestClient(app) as client:
+        ctx: ServiceContext = client.app.state.ctx  # type: ignore[attr-defined]
+        for email, name, role in (
+            ("sam@x.example", "Sam", "admin"),
+            ("kim@x.example", "Kim", "agent"),
+        ):
+            client.portal.call(  # type: ignore[union-attr]
+                lambda e=email, n=name, r=role: agents.create_agent(
+                    ctx, email=e, name=n, password=PASSWORD, role=r
+                )
+            )
+        yield client
+
+
+def _login(client: TestClient, email: str = "sam@x.example") -> dict[str, str]:
+    response = client.post("/api/console/login", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    assert "httponly" in response.headers["set-cookie"].lower()
+    return {"X-CSRF-Token": response.json()["csrf_token"]}
+
+
+def _visitor(client: TestClient, text: str) -> tuple[str, dict[str, str]]:
+    started = client.post(
+        "/api/conversations", json={"contact": {"name": "Ana", "email": "ana@example.com"}}
+    ).json()
+    auth = {"Authorization": f"Bearer {started['token']}"}
+    client.post(
+        f"/api/conversations/{started['conversation']['id']}/messages",
+        json={"text": text},
+        headers=auth,
+    )
+    return started["conversation"]["id"], auth
+
+
+def test_the_console_requires_sign_in(client: TestClient) -> None:
+    assert client.get("/api/console/conversations").status_code == 401
+    wrong = client.post("/api/console/login", json={"email": "sam@x.example", "password": "nope"})
+    assert (wrong.status_code, wrong.json()["error"]["code"]) == (401, "bad_credentials")
+    unknown = client.post("/api/console/login", json={"email": "who@x.example", "password": "x"})
+    assert unknown.json()["error"]["message"] == wrong.json()["error"]["message"]
+
+
+def test_a_visitor_token_opens_nothing_in_the_console(client: TestClient) -> None:
+    _, auth = _visitor(client, "hello")
+    assert client.get("/api/console/conversations", headers=auth).status_code == 401
+
+
+def test_writes_need_the_csrf_token(client: TestClient) -> None:
+    csrf = _login(client)
+    refused = client.post("/api/console/presence", json={"presence": "online"})
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "csrf_failed")
+    assert client.post(
+        "/api/console/presence", json={"presence": "online"}, headers=csrf
+    ).is_success
+
+
+def test_an_agent_takes_a_conversation_from_the_queue_and_resolves_it(client: TestClient) -> None:
+    csrf = _login(client)
+    client.post("/api/console/presence", json={"presence": "online"}, headers=csrf)
+    conversation_id, auth = _visitor(client, "I want to talk to a person")
+    queue = client.get("/api/console/conversations?view=queue")
+    assert queue.headers["cache-control"] == "private, no-store"
+    [row] = queue.json()["conversations"]
+    assert row["id"] == conversation_id and row["reasons"][0] == "explicit_request"
+    assert row["summary"].startswith("Customer is asking about")
+    detail = client.get(f"/api/console/conversations/{conversation_id}").json()
+    assert [m["author"] for m in detail["messages"]][:2] == ["customer", "system"]
+    assert detail["messages"][1]["internal"] is True  # the summary note, for agents only
+    assert "explicit_ask" in detail["handoff"]["explanation"] or detail["handoff"]["signals"]
+    assert client.post(
+        f"/api/console/conversations/{conversation_id}/claim", headers=csrf
+    ).is_success
+    client.post(
+        f"/api/console/conversations/{conversation_id}/messages",
+        json={"text": "Hi Ana, Sam here."},
+        headers=csrf,
+    )
+    client.post(
+        f"/api/console/conversations/{conversation_id}/messages",
+        json={"text": "customer seems upset", "internal": True},
+        headers=csrf,
+    )
+    seen = client.get(f"/api/conversations/{conversation_id}", headers=auth).json()["messages"]
+    bodies = [m["body"] for m in seen]
+    assert "Hi Ana, Sam here." in bodies and "customer seems upset" not in bodies
+    assert not any("Decision:" in body for body in bodies)
+    assert client.post(
+        f"/api/console/conversations/{conversation_id}/resolve", headers=csrf
+    ).is_success
+    assert (
+        client.get(f"/api/conversations/{conversation_id}", headers=auth).json()["state"]
+        == "resolved"
+    )
+
+
+def test_only_admins_add_agents(client: TestClient) -> None:
+    csrf = _login(client, "kim@x.example")
+    body = {"email": "new@x.example", "name": "New", "password": "0123456789ab"}
+    assert client.post("/api/console/agents", json=body, headers=csrf).status_code == 403
+    client.post("/api/console/logout", headers=csrf)
+    admin = _login(client)
+    assert client.post("/api/console/agents", json=body, headers=admin).status_code == 201
