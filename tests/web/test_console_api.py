@@ -6,10 +6,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from baton.config import Settings
+from baton.runtime.clock import FrozenClock
 from baton.services import agents
 from baton.services.context import ServiceContext
 from baton.web.app import create_app
-from baton.runtime.clock import FrozenClock
 from tests.conftest import MONDAY_10, SECRET, ScriptedBot
 
 PASSWORD = "correct-horse-1"

@@ -161,8 +161,8 @@ Come back to this page any time to read it.
 """
 
 SATISFACTION = """\
-How did we do{% if first_name %}, {{ first_name }}{% endif %}? A quick rating from 1 (poor) to
-5 (great) helps {{ company_name }} get this right.
+How did we do{% if first_name %}, {{ first_name }}{% endif %}? Was this handled well — good or
+bad? One tap is enough, and it helps {{ company_name }} get this right.
 """
 
 DEFAULT_SCRIPTS: MappingProxyType[str, str] = MappingProxyType(

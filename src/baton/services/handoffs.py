@@ -30,6 +30,7 @@ from baton.services.conversations import (
     state_event,
 )
 from baton.services.errors import Conflict, InvalidInput, NotFound
+from baton.services.satisfaction import ask_for_rating
 from baton.store.database import AsyncSession
 from baton.store.tables import Agent, Contact, Conversation, Handoff, Message
 
@@ -437,10 +438,12 @@ async def _close(
             tx.on_commit(message_event(back))
         conversation.updated_at = now
         handoff = await get_open_handoff(tx.session, conversation_id)
+        resolved = event is SwitchboardEvent.RESOLVE
         if handoff is not None:
             handoff.status = "closed"
             handoff.closed_at = now
-        resolved = event is SwitchboardEvent.RESOLVE
+            if resolved:
+                await ask_for_rating(ctx, tx, conversation, handoff, now)
         tx.on_commit(
             Event(
                 "conversation.resolved" if resolved else "conversation.handed_back",

@@ -133,6 +133,14 @@ class Handoff(Base):
     created_at: Mapped[datetime]
     first_response_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # Satisfaction: asked once per handoff, answered at most once.
+    rating: Mapped[str | None] = mapped_column(String(8))  # good | bad
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    rating_asked_at: Mapped[datetime | None]
+    rated_at: Mapped[datetime | None]
+    # Promise alerts: when the team was warned that the promise is about to break, or broke.
+    at_risk_alerted_at: Mapped[datetime | None]
+    broken_alerted_at: Mapped[datetime | None]
 
 
 class Agent(Base):

@@ -23,18 +23,18 @@ from baton.runtime.bus import EventBus, InProcessBus
 from baton.runtime.clock import Clock, SystemClock
 from baton.services.context import ServiceContext
 from baton.services.jobs import register_job_handlers
-from baton.services.script_files import read_script_folder
 from baton.services.knowledge_base import (
     import_articles,
     knowledge_base_version,
     load_knowledge_base,
 )
+from baton.services.script_files import read_script_folder
 from baton.store.database import create_engine, create_session_factory, upgrade
+from baton.web import ws
 from baton.web.errors import install_error_handlers
 from baton.web.limits import BodySizeLimit
 from baton.web.rate_limits import RateLimiter
-from baton.web import ws
-from baton.web.routes import console, widget
+from baton.web.routes import console, rating_links, widget
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -105,6 +105,7 @@ def create_app(
     app.include_router(widget.router)
     app.include_router(console.router)
     app.include_router(ws.router)
+    app.include_router(rating_links.router)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JSONResponse:

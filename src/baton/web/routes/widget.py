@@ -11,6 +11,7 @@ from baton.services.conversations import (
     require_conversation,
     start_conversation,
 )
+from baton.services.satisfaction import rate_conversation
 from baton.web.deps import Ctx, VisitorConversation, check_rate, client_address, limit_address
 from baton.web.schemas import (
     ConversationCreate,
@@ -20,6 +21,7 @@ from baton.web.schemas import (
     MessageCreate,
     MessagePosted,
     MessagePublic,
+    RatingCreate,
 )
 
 router = APIRouter(
@@ -117,3 +119,13 @@ async def post_message(
         replies=[MessagePublic.model_validate(m) for m in replies],
         state=current.state,
     )
+
+
+@router.post("/{conversation_id}/rating")
+async def rate(
+    body: RatingCreate, conversation: VisitorConversation, response: Response, ctx: Ctx
+) -> dict[str, str]:
+    """Answer the satisfaction question: good or bad, with an optional comment (once)."""
+    await rate_conversation(ctx, conversation.id, body.rating, body.comment)
+    _no_store(response)
+    return {"rating": body.rating}

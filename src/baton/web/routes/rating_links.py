@@ -1,0 +1,56 @@
+"""One-click rating links from the satisfaction email: no login, and they work once."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Form
+from fastapi.responses import HTMLResponse
+
+from baton.services.errors import UserError
+from baton.services.satisfaction import add_comment_by_link, rate_by_link
+from baton.web.deps import Ctx, limit_address
+
+router = APIRouter(tags=["satisfaction"], dependencies=[Depends(limit_address)])
+
+_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;
+color:#1f2328}}textarea{{width:100%;min-height:6rem;font:inherit}}button{{font:inherit;
+padding:.5rem 1rem;border:0;border-radius:8px;background:#2f4f4f;color:#fff}}</style></head>
+<body><h1>{title}</h1><p>{text}</p>{extra}</body></html>"""
+
+
+def _page(title: str, text: str, extra: str = "", status: int = 200) -> HTMLResponse:
+    html = _PAGE.format(title=escape(title), text=escape(text), extra=extra)
+    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/rate/{handoff_id}/{signature}", response_class=HTMLResponse)
+async def rate_from_email(
+    handoff_id: str, signature: str, ctx: Ctx, rating: Literal["good", "bad"] = "good"
+) -> HTMLResponse:
+    """Record the rating the customer clicked, then offer an optional comment."""
+    try:
+        await rate_by_link(ctx, handoff_id[:64], signature[:128], rating)
+    except UserError as exc:
+        return _page("Thank you", exc.message, status=exc.status)
+    form = (
+        f'<form method="post" action="/rate/{escape(handoff_id)}/{escape(signature)}/comment">'
+        '<label for="c">Anything you would like to add? (optional)</label>'
+        '<textarea id="c" name="comment" maxlength="2000"></textarea>'
+        "<p><button>Send</button></p></form>"
+    )
+    return _page("Thank you!", "Your rating was recorded.", form)
+
+
+@router.post("/rate/{handoff_id}/{signature}/comment", response_class=HTMLResponse)
+async def comment_from_email(
+    handoff_id: str, signature: str, ctx: Ctx, comment: str = Form("", max_length=2000)
+) -> HTMLResponse:
+    try:
+        await add_comment_by_link(ctx, handoff_id[:64], signature[:128], comment)
+    except UserError as exc:
+        return _page("Thank you", exc.message, status=exc.status)
+    return _page("Thank you!", "Your comment reached the team.")
