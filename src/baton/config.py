@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     )
     widget_origins: list[str] = Field(
         default_factory=list,
-        description="Sites allowed to embed the widget, e.g. ['https://shop.example']; '*' for any.",
+        description="Sites that may embed the widget, e.g. ['https://shop.example']; '*': any.",
     )
     kb_path: Path | None = Field(
         None, description="Knowledge-base file or folder loaded at start (.md and .jsonl)."

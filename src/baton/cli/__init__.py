@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from baton.cli import agents, check, db, kb, serve, setup
+from baton.cli import agents, check, db, evaluate, kb, serve, setup
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Baton: chatbot-to-human handoff."
@@ -15,3 +15,4 @@ app.add_typer(db.app, name="db")
 app.add_typer(kb.app, name="kb")
 app.add_typer(check.app, name="check")
 app.add_typer(agents.app, name="agent")
+app.add_typer(evaluate.app, name="eval")

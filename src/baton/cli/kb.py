@@ -9,7 +9,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from baton.bots.kb_loader import article_files, load_articles
+from baton.bots.kb_loader import load_articles
 from baton.cli.common import ConfigOption, console, err_console, settings_or_exit
 from baton.domain.article_files import ArticleFormatError
 from baton.runtime.clock import SystemClock

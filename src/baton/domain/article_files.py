@@ -78,13 +78,16 @@ def locate_markdown_article(text: str, source: str) -> LocatedArticle:
         # The YAML starts on the file's second line; marks count from 0.
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise ArticleFormatError(source, line, f"front matter is not valid YAML: {problem}") from None
+        raise ArticleFormatError(
+            source, line, f"front matter is not valid YAML: {problem}"
+        ) from None
     if not isinstance(fields, dict):
         raise ArticleFormatError(source, 2, "front matter must be key: value pairs")
     key_lines = _key_lines(lines[1:closing], first_line=2)
     body = "\n".join(lines[closing + 1 :]).strip()
+    if not body:
+        raise ArticleFormatError(source, closing + 1, "no answer after the front matter")
     fields = {**fields, "answer": body}
-    key_lines["answer"] = closing + 2
     article = _build(fields, source, key_lines, default_line=closing + 1)
     return LocatedArticle(article, source, 1)
 

