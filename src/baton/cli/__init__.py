@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from baton.cli import agents, check, db, evaluate, kb, serve, setup
+from baton.cli import agents, check, db, evaluate, kb, reports, serve, setup
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Baton: chatbot-to-human handoff."
 )
 app.command()(serve.serve)
 app.command()(setup.init)
+app.command()(reports.metrics)
+app.command("demo-data")(reports.demo_data)
 app.add_typer(db.app, name="db")
 app.add_typer(kb.app, name="kb")
 app.add_typer(check.app, name="check")

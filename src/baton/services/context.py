@@ -18,6 +18,7 @@ from baton.domain.scripts import ScriptBook
 from baton.runtime.bus import Event, EventBus
 from baton.runtime.clock import Clock
 from baton.runtime.jobs import JobRunner
+from baton.runtime.telemetry import observe
 from baton.store.database import AsyncSession, SessionFactory
 from baton.store.tables import EventRow
 
@@ -79,6 +80,7 @@ async def transaction(ctx: ServiceContext) -> AsyncIterator[Transaction]:
             yield tx
             logged = await _log_events(session, tx.events, ctx.clock.now())
         for event in logged:
+            observe(event)
             await ctx.bus.publish(event)
 
 

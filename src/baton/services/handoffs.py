@@ -373,6 +373,16 @@ async def send_agent_reply(
             handoff = await get_open_handoff(tx.session, conversation_id)
             if handoff is not None and handoff.first_response_at is None:
                 handoff.first_response_at = now
+                tx.on_commit(
+                    Event(
+                        "handoff.first_response",
+                        conversation_id,
+                        data={
+                            "handoff_id": handoff.id,
+                            "seconds": (now - handoff.created_at).total_seconds(),
+                        },
+                    )
+                )
             conversation.waiting_since = None
         conversation.updated_at = now
         tx.on_commit(message_event(message))

@@ -8,7 +8,7 @@ all show.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
 from sqlalchemy import select
@@ -32,9 +32,11 @@ from baton.domain.metrics_reports import (
 )
 from baton.domain.reasons import ReasonCategory
 from baton.services.context import ServiceContext
+from baton.services.errors import InvalidInput
 from baton.store.tables import Agent, Contact, Conversation, Handoff, Message
 
 REPEAT_WINDOW = timedelta(days=7)
+MAX_DAYS = 366
 TOPIC_PREFIX = "Customer is asking about "
 
 
@@ -42,6 +44,20 @@ TOPIC_PREFIX = "Customer is asking about "
 class Period:
     start: datetime
     end: datetime
+
+
+def period_of(start: date | None, end: date | None, today: date) -> Period:
+    """[start, end] as whole days in UTC; the last 30 days by default."""
+    last = end or today
+    first = start or last - timedelta(days=29)
+    if first > last:
+        raise InvalidInput("start is after end")
+    if (last - first).days > MAX_DAYS:
+        raise InvalidInput(f"choose at most {MAX_DAYS} days")
+    return Period(
+        datetime.combine(first, time(0), tzinfo=UTC),
+        datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC),
+    )
 
 
 def topic_of(summary: str) -> str:

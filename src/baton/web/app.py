@@ -21,6 +21,7 @@ from baton.bots.kb_loader import load_articles
 from baton.config import Settings
 from baton.runtime.bus import EventBus, InProcessBus
 from baton.runtime.clock import Clock, SystemClock
+from baton.services.alerts import check_promises
 from baton.services.context import ServiceContext
 from baton.services.jobs import register_job_handlers
 from baton.services.knowledge_base import (
@@ -34,11 +35,12 @@ from baton.web import ws
 from baton.web.errors import install_error_handlers
 from baton.web.limits import BodySizeLimit
 from baton.web.rate_limits import RateLimiter
-from baton.web.routes import console, rating_links, widget
+from baton.web.routes import console, metrics, rating_links, widget
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 KB_POLL_SECONDS = 5.0
+PROMISE_CHECK_SECONDS = 30.0
 
 
 def create_app(
@@ -82,6 +84,8 @@ def create_app(
             tasks.append(asyncio.create_task(ctx.jobs.serve(), name="baton-jobs"))
         if bot is None:
             tasks.append(asyncio.create_task(_follow_knowledge_base(ctx), name="baton-kb"))
+        if run_jobs:
+            tasks.append(asyncio.create_task(_watch_promises(ctx), name="baton-promises"))
         try:
             yield
         finally:
@@ -106,6 +110,7 @@ def create_app(
     app.include_router(console.router)
     app.include_router(ws.router)
     app.include_router(rating_links.router)
+    app.include_router(metrics.router)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JSONResponse:
@@ -123,6 +128,13 @@ def create_app(
             headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"},
         )
 
+    @app.get("/console/dashboard", include_in_schema=False)
+    async def dashboard_page() -> FileResponse:
+        return FileResponse(
+            STATIC / "dashboard.html",
+            headers={"Cache-Control": "no-cache", "X-Frame-Options": "DENY"},
+        )
+
     @app.get("/console", include_in_schema=False)
     async def console_page() -> FileResponse:
         return FileResponse(
@@ -132,6 +144,16 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+async def _watch_promises(ctx: ServiceContext) -> None:
+    """Warn the team before a promise to a customer breaks."""
+    while True:
+        try:
+            await check_promises(ctx)
+        except Exception:
+            log.exception("promise check failed; trying again shortly")
+        await asyncio.sleep(PROMISE_CHECK_SECONDS)
 
 
 async def _follow_knowledge_base(ctx: ServiceContext) -> None:

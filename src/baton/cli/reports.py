@@ -1,0 +1,136 @@
+"""`baton metrics` and `baton demo-data`: handoff quality in the terminal, and a history to try."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from baton.bots.base import Answer
+from baton.cli.common import ConfigOption, apply_demo, console, settings_or_exit
+from baton.config import Settings
+from baton.domain.turns import Turn
+from baton.runtime.bus import InProcessBus
+from baton.runtime.clock import SystemClock
+from baton.services.context import ServiceContext
+from baton.services.demo_data import generate_history
+from baton.services.metrics import build_report, period_of
+from baton.store.database import create_engine, create_session_factory, upgrade
+
+
+class _NoBot:
+    async def answer(self, message: str, history: Sequence[Turn]) -> Answer:
+        raise RuntimeError("no bot in the command line")
+
+
+@asynccontextmanager
+async def _context(settings: Settings) -> AsyncIterator[ServiceContext]:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        yield ServiceContext.create(
+            sessions=create_session_factory(engine),
+            bus=InProcessBus(),
+            clock=SystemClock(),
+            settings=settings,
+            bot=_NoBot(),
+        )
+    finally:
+        await engine.dispose()
+
+
+def demo_data(
+    conversations: int = typer.Option(10000, min=1, max=200_000, help="How many conversations."),
+    days: int = typer.Option(60, min=1, max=365, help="Spread over the last N days."),
+    demo: bool = typer.Option(False, "--demo", help="Write into the demo database."),
+    config: Path | None = ConfigOption,
+) -> None:
+    """Generate a history of conversations and handoffs for the dashboard."""
+    settings = settings_or_exit(config, demo=demo)
+    if demo:
+        apply_demo(settings)
+
+    async def run() -> int:
+        async with _context(settings) as ctx:
+            with Progress(console=console) as progress:
+                task = progress.add_task("Writing history", total=conversations)
+                return await generate_history(
+                    ctx,
+                    conversations=conversations,
+                    days=days,
+                    on_progress=lambda n: progress.advance(task, n),
+                )
+
+    handoffs = asyncio.run(run())
+    console.print(f"Wrote {conversations} conversations with {handoffs} handoffs.")
+
+
+def metrics(
+    start: str | None = typer.Option(None, help="First day, YYYY-MM-DD (default: 30 days ago)."),
+    end: str | None = typer.Option(None, help="Last day, YYYY-MM-DD (default: today)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the whole report as JSON."),
+    demo: bool = typer.Option(False, "--demo", help="Read the demo database."),
+    config: Path | None = ConfigOption,
+) -> None:
+    """Handoff quality: first response, satisfaction, repeat contact, reasons, promises."""
+    settings = settings_or_exit(config, demo=demo)
+    if demo:
+        apply_demo(settings)
+
+    async def run() -> dict[str, Any]:
+        async with _context(settings) as ctx:
+            period = period_of(
+                date.fromisoformat(start) if start else None,
+                date.fromisoformat(end) if end else None,
+                ctx.clock.now().date(),
+            )
+            return await build_report(ctx, period)
+
+    report = asyncio.run(run())
+    if as_json:
+        print(json.dumps(report))
+        return
+    console.print(_table(report))
+
+
+def _hours(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds / 3600:.1f} h"
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _table(report: dict[str, Any]) -> Table:
+    first = report["first_response"]
+    table = Table(
+        "measure",
+        "value",
+        title=f"Handoff quality, {report['period']['start'][:10]}"
+        f" to {report['period']['end'][:10]}",
+    )
+    rows = [
+        ("conversations", str(report["conversations"])),
+        ("handoffs", str(report["handoffs"])),
+        ("escalation rate", _share(report["rates"]["escalation_rate"])),
+        ("bot containment", _share(report["rates"]["containment_rate"])),
+        ("first response, median (business)", _hours(first["median_business_seconds"])),
+        ("first response, p90 (business)", _hours(first["p90_business_seconds"])),
+        ("within target", _share(first["share_within_target"])),
+        ("over 4 hours (business)", str(first["over_business"])),
+        ("promises kept", _share(report["promises"]["share_kept"])),
+        ("satisfaction (good)", _share(report["satisfaction"]["positive_rate"])),
+        ("satisfaction response rate", _share(report["satisfaction"]["response_rate"])),
+        ("repeat contact", _share(report["repeat_contact"]["rate"])),
+    ]
+    for label, value in rows:
+        table.add_row(label, value)
+    return table

@@ -1,0 +1,67 @@
+"""Handoff quality for people (JSON, CSV) and for Prometheus (`/metrics`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from baton.runtime.telemetry import REGISTRY
+from baton.services.metrics import build_report, handoff_rows, load_records, period_of
+from baton.web.console_auth import CurrentAgent
+from baton.web.deps import Ctx, limit_address
+
+router = APIRouter(tags=["metrics"], dependencies=[Depends(limit_address)])
+# Spreadsheet programs run cells that start with these; a leading quote keeps them text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@router.get("/api/console/metrics")
+async def metrics_report(
+    ctx: Ctx,
+    me: CurrentAgent,
+    response: Response,
+    start: date | None = None,
+    end: date | None = None,
+) -> dict[str, Any]:
+    """Every handoff-quality measure for the period, as JSON."""
+    response.headers["Cache-Control"] = "private, no-store"
+    return await build_report(ctx, period_of(start, end, ctx.clock.now().date()))
+
+
+def safe_cell(value: object) -> str:
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+@router.get("/api/console/metrics.csv")
+async def metrics_csv(
+    ctx: Ctx, me: CurrentAgent, start: date | None = None, end: date | None = None
+) -> Response:
+    """One row per handoff, for a spreadsheet."""
+    *_, rows = await load_records(ctx, period_of(start, end, ctx.clock.now().date()))
+    table = handoff_rows(rows)
+    buffer = io.StringIO()
+    fields = list(table[0]) if table else ["handoff_id"]
+    writer = csv.DictWriter(buffer, fieldnames=fields)
+    writer.writeheader()
+    for row in table:
+        writer.writerow({key: safe_cell(value) for key, value in row.items()})
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="baton-handoffs.csv"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.get("/metrics", include_in_schema=False)
+async def prometheus() -> Response:
+    """Counters and histograms in the Prometheus text format."""
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
