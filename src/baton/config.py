@@ -57,6 +57,10 @@ class HandoffSettings(BaseModel):
     queue_wait_minutes: float = Field(
         5, gt=0, le=240, description="A queued customer nobody claims by then gets an email ticket."
     )
+    auto_assign: bool = Field(
+        False,
+        description="Give each live handoff to the least-loaded online agent with room, at once.",
+    )
     minutes_per_queued_customer: float = Field(
         4, gt=0, description="Used to tell a queued customer their expected wait."
     )
@@ -87,6 +91,10 @@ class Settings(BaseSettings):
     widget_origins: list[str] = Field(
         default_factory=list,
         description="Sites that may embed the widget, e.g. ['https://shop.example']; '*': any.",
+    )
+    widget_secret: SecretStr | None = Field(
+        None,
+        description="Shared with your site's server to sign customer identity (HMAC-SHA256).",
     )
     kb_path: Path | None = Field(
         None, description="Knowledge-base file or folder loaded at start (.md and .jsonl)."

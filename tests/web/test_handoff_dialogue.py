@@ -14,6 +14,7 @@ from baton.domain.business_hours import BusinessHoursSettings
 from baton.runtime.clock import FrozenClock
 from baton.services import agents, handoffs
 from baton.services.context import ServiceContext
+from baton.services.queue import sweep_queue
 from baton.web.app import create_app
 from tests.conftest import SECRET, ScriptedBot
 
@@ -258,3 +259,39 @@ def test_each_reason_reaches_a_human_with_that_reason(
         chat.say("yes please")
     assert chat.state() in ("collecting", "ticket")
     assert reason in chat.handoff().reasons
+
+
+def test_when_the_last_agent_leaves_the_queue_becomes_tickets(chat: Chat) -> None:
+    agent_id = chat.agent_online()
+    chat.start({"email": "jo@example.com"})
+    chat.say("I want to talk to a human")
+    assert chat.state() == "queued"
+    chat.client.portal.call(  # type: ignore[union-attr]
+        lambda: agents.set_presence(chat.ctx, agent_id, "offline")
+    )
+    assert chat.state() == "ticket"
+    last = chat.client.get(f"/api/conversations/{chat.id}", headers=chat.auth).json()["messages"]
+    assert "within 2 hours" in last[-1]["body"]
+
+
+def test_when_the_business_closes_the_queue_becomes_tickets(chat: Chat, clock: FrozenClock) -> None:
+    chat.agent_online()
+    chat.start({"email": "jo@example.com"})
+    chat.say("I want to talk to a human")
+    clock.set(TUESDAY_19)
+    assert chat.client.portal.call(lambda: sweep_queue(chat.ctx)) == 1  # type: ignore[union-attr]
+    assert chat.state() == "ticket"
+
+
+def test_automatic_assignment_gives_the_least_loaded_agent_at_once(chat: Chat) -> None:
+    chat.ctx.settings.handoff.auto_assign = True
+    chat.agent_online("Sam")
+    chat.agent_online("Kim")
+    names = []
+    for _ in range(2):
+        chat.start()
+        chat.say("I want to talk to a human")
+        assert chat.state() == "agent"
+        last = chat.client.get(f"/api/conversations/{chat.id}", headers=chat.auth).json()
+        names.append(last["messages"][-1]["author_name"])
+    assert sorted(names) == ["Kim", "Sam"]  # one each: the least-loaded agent is chosen

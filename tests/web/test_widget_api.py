@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from baton.config import LimitSettings, Settings
+from baton.domain.identity import sign_identity
 from baton.web.app import create_app
 from tests.conftest import SECRET, ScriptedBot
 
@@ -159,3 +162,24 @@ def test_messages_are_rate_limited_per_conversation(client: TestClient) -> None:
     assert statuses == [201] * 5 + [429]
     limited = client.post(url, json={"text": "again"}, headers=auth)
     assert _error(limited) == "rate_limited" and int(limited.headers["retry-after"]) >= 1
+
+
+def test_a_signed_identity_is_trusted_and_a_forged_one_refused(tmp_path: Path) -> None:
+    widget_secret = "w" * 40
+    settings = Settings(
+        secret_key=SECRET,  # type: ignore[arg-type]
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/id.db",
+        widget_secret=widget_secret,  # type: ignore[arg-type]
+    )
+    claims = {"name": "Ana", "email": "ana@example.com", "exp": datetime.now(UTC).timestamp() + 600}
+    with TestClient(create_app(settings, bot=ScriptedBot(), run_jobs=False)) as client:
+        good = client.post(
+            "/api/conversations", json={"identity": sign_identity(widget_secret, claims)}
+        )
+        assert good.status_code == 201
+        forged = client.post(
+            "/api/conversations", json={"identity": sign_identity("x" * 40, claims)}
+        )
+        assert (forged.status_code, _error(forged)) == (422, "invalid_identity")
+        claimed = client.post("/api/conversations", json={"contact": {"verified": True}})
+        assert claimed.status_code == 422

@@ -30,7 +30,7 @@ class PolicySettings(BaseModel):
     """When signals become an offer or a handoff (`[policy]`)."""
 
     offer_threshold: float = Field(
-        0.5, gt=0, le=1, description="Score at or over which the bot offers a human."
+        0.45, gt=0, le=1, description="Score at or over which the bot offers a human."
     )
     escalate_threshold: float = Field(
         0.9,

@@ -13,10 +13,15 @@ from functools import lru_cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from baton.domain import asks
 from baton.domain import lexicon as lx
 
 # One analyser for the process: building it reads its lexicon file.
 _VADER = SentimentIntensityAnalyzer()
+# VADER's time grows with the square of a message's length; the opening of a long message
+# carries its tone well enough.
+_VADER_CHARS = 600
+_LOOK_BACK = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +43,15 @@ class Reading:
     hedged: bool
     question: bool
     closing: bool
+    letting_go: bool
     follow_up: bool
     cues: tuple[Cue, ...]
     rejection: str | None
+    rejection_strong: bool
     prod: str | None
     sarcasm: str | None
     problems: tuple[str, ...]
+    problem_clauses: int
     stakes: bool
     contradiction: str | None
     resolution_ask: bool
@@ -54,17 +62,22 @@ class Reading:
     amounts: tuple[float, ...]
     quantities: tuple[int, ...]
     purchase: bool
+    event_order: str | None
     words: int
     caps_words: int
+    caps_plain: int
     caps_run: str | None
     compound: float
 
     @property
+    def acknowledgement(self) -> bool:
+        """A short reply that asks nothing and shows no trouble ("hmm ok", "right")."""
+        return self.words <= 3 and not self.question and not self.troubled and not self.prod
+
+    @property
     def troubled(self) -> bool:
         """Shows trouble of its own: a complaint, a refused answer, a problem report."""
-        return bool(
-            self.cues or self.rejection or self.problems or self.sensitive or self.caps_run
-        )
+        return bool(self.cues or self.rejection or self.problems or self.sensitive or self.caps_run)
 
 
 def _stem(word: str) -> str:
@@ -93,34 +106,44 @@ def _content(norm: str) -> frozenset[str]:
 @lru_cache(maxsize=4096)
 def content_words(text: str) -> frozenset[str]:
     """The stemmed content words of any text (a bot's answer too), for comparing two texts."""
-    return _content(lx.normalise(text))
+    return _content(asks.normalise(text))
 
 
 def _clause_before(norm: str, start: int) -> str:
     """The current clause up to `start` (back to the last . ! ? ; : or comma)."""
-    cut = max(norm.rfind(ch, 0, start) for ch in ".!?;,:")
+    # Look back a bounded stretch: a clause is short, and a long message must stay linear.
+    floor = max(0, start - _LOOK_BACK)
+    cut = max(max(norm.rfind(ch, floor, start) for ch in ".!?;,:"), floor - 1)
     return norm[cut + 1 : start]
 
 
 def _sentence_before(norm: str, start: int) -> str:
-    cut = max(norm.rfind(ch, 0, start) for ch in ".!?;")
+    floor = max(0, start - _LOOK_BACK)
+    cut = max(max(norm.rfind(ch, floor, start) for ch in ".!?;"), floor - 1)
     return norm[cut + 1 : start]
 
 
 def _explicit(norm: str) -> str | None:
-    if not lx.ASK_HINT.search(norm):
-        return None
-    for match in lx.EXPLICIT_ASK.finditer(norm):
-        if lx.ASK_NEGATION.search(_clause_before(norm, match.start())):
+    found: list[re.Match[str]] = []
+    for keywords, family in asks.EXPLICIT_FAMILIES:
+        if keywords and not any(k in norm for k in keywords):
             continue
-        return match.group(0).strip()
-    return None
+        for match in family.finditer(norm):
+            if not asks.ASK_NEGATION.search(_clause_before(norm, match.start())):
+                found.append(match)
+                break
+    if not found:
+        return None
+    return min(found, key=lambda m: m.start()).group(0).strip()
 
 
 def _negative_words(norm: str, question: bool) -> list[Cue]:
     """Complaint words that are not negated, not about something else, not in a calm question."""
     found: list[Cue] = []
-    for pattern, name in ((lx.STRONG_NEGATIVE, "strong_words"), (lx.MEDIUM_NEGATIVE, "medium_words")):
+    for pattern, name in (
+        (lx.STRONG_NEGATIVE, "strong_words"),
+        (lx.MEDIUM_NEGATIVE, "medium_words"),
+    ):
         for match in pattern.finditer(norm):
             word = match.group(0)
             before = _clause_before(norm, match.start())
@@ -128,8 +151,10 @@ def _negative_words(norm: str, question: bool) -> list[Cue]:
             negates_itself = "n't" in word or "not" in word
             if not negates_itself and lx.NEGATED_BEFORE.search(before):
                 continue  # "not terrible at all", "nothing's broken"
-            if lx.SELF_OR_ELSEWHERE.search(sentence) or (
-                lx.SELF_BEFORE.search(before) and lx.SELF_AFTER.match(norm, match.end())
+            if (
+                lx.SELF_OR_ELSEWHERE.search(sentence)
+                or lx.ELSEWHERE_AFTER.match(norm, match.end())
+                or (lx.SELF_BEFORE.search(before) and lx.SELF_AFTER.match(norm, match.end()))
             ):
                 continue  # "the weather's terrible", "I'm terrible at yoga"
             factor = 1.0
@@ -142,6 +167,27 @@ def _negative_words(norm: str, question: bool) -> list[Cue]:
     return found
 
 
+def _told_as_facts(norm: str) -> list[re.Match[str]]:
+    """Failures and broken expectations told as facts ("it renewed even though I turned it off");
+    asked about ("can I upgrade even though I'm in contract?") they are questions."""
+    out = []
+    for match in [*lx.FAILURE.finditer(norm), *lx.CONTRADICTION.finditer(norm)]:
+        end = lx.SENTENCE_END.search(norm, match.end())
+        if end is None or norm[end.start() : end.start() + 1] != "?":
+            out.append(match)
+    return out
+
+
+def _clause_index(norm: str, position: int) -> int:
+    """Which clause of the message `position` is in ("charged twice" is one problem, not two)."""
+    return len(lx.CLAUSE_BREAK.findall(norm, 0, position))
+
+
+def _plain_caps(words: list[str]) -> int:
+    """Capital words that are ordinary words, not acronyms or codes (SKU, VAT, SCIM)."""
+    return sum(1 for w in words if w.isupper() and (len(w) >= 5 or w.lower() in lx.STOPWORDS))
+
+
 def _amount(match: re.Match[str]) -> float:
     digits = match.group(1) or match.group(3)
     thousands = match.group(2) or match.group(4)
@@ -149,13 +195,13 @@ def _amount(match: re.Match[str]) -> float:
     return value * 1000 if thousands else value
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=8192)
 def read_message(text: str) -> Reading:
     """Read one message on its own."""
-    norm = lx.normalise(text)
+    norm = asks.normalise(text)
     hedged = bool(lx.HEDGE.search(norm))
     question = "?" in norm or bool(lx.QUESTION_START.search(norm))
-    compound = float(_VADER.polarity_scores(text)["compound"])
+    compound = float(_VADER.polarity_scores(text[:_VADER_CHARS])["compound"])
     content = _content(norm)
     cues: list[Cue] = []
     if not hedged:
@@ -176,14 +222,19 @@ def read_message(text: str) -> Reading:
     if compound <= -0.5 and not hedged and (cues or not question):
         cues.append(Cue("negative_sentiment", 1.0, f"sentiment {compound:+.2f}"))
     words = lx.ANY_WORD.findall(text)
-    caps_run = lx.CAPS_RUN.search(text)
+    caps = [w for w in words if len(w) >= 2 and w.isupper()]
+    run = lx.CAPS_RUN.search(text)
+    caps_run = run.group(0) if run and _plain_caps(lx.ANY_WORD.findall(run.group(0))) >= 2 else None
     closing = (thanks or closing_words) and not cues and not caps_run
     rest = norm if closing else lx.CLOSING.sub("", norm, count=1).lstrip(" ,.!")
-    rejection = lx.REJECTION.search(norm)
+    rejection = lx.REJECTION.search(norm) or lx.PUSHBACK.search(norm)
     prod = lx.PROD.search(norm.strip())
     sarcasm = lx.SARCASM.search(norm)
     contradiction = lx.CONTRADICTION.search(norm)
     sensitive = None if hedged else lx.SENSITIVE.search(norm)
+    found = [] if hedged else list(lx.PROBLEM.finditer(norm)) + _told_as_facts(norm)
+    problems = tuple(dict.fromkeys(m.group(0) for m in found))
+    problem_starts = [m.start() for m in found]
     has_digit = any(ch.isdigit() for ch in norm)
     duration = lx.DURATION.search(norm)
     urgency = lx.URGENCY.search(norm)
@@ -195,14 +246,15 @@ def read_message(text: str) -> Reading:
         hedged=hedged,
         question=question,
         closing=closing,
+        letting_go=bool(lx.LETTING_GO.search(norm)) and not cues,
         follow_up=bool(lx.FOLLOW_UP.search(rest)),
         cues=tuple(cues),
         rejection=rejection.group(0) if rejection else None,
+        rejection_strong=rejection is not None and rejection.re is lx.REJECTION,
         prod=prod.group(0) if prod else None,
         sarcasm=sarcasm.group(0).strip(" .!") if sarcasm and not closing else None,
-        problems=()
-        if hedged
-        else tuple(dict.fromkeys(m.group(0) for m in lx.PROBLEM.finditer(norm))),
+        problems=problems,
+        problem_clauses=len({_clause_index(norm, start) for start in problem_starts}),
         stakes=bool(lx.STAKES.search(norm)),
         contradiction=contradiction.group(0) if contradiction else None,
         resolution_ask=bool(lx.RESOLUTION_ASK.search(norm)),
@@ -211,12 +263,16 @@ def read_message(text: str) -> Reading:
         exception=exception.group(0) if exception else None,
         sensitive=sensitive.group(0) if sensitive else None,
         amounts=tuple(_amount(m) for m in lx.AMOUNT.finditer(norm)) if has_digit else (),
-        quantities=tuple(int(m.group(1).replace(",", "")) for m in lx.QUANTITY.finditer(norm))
+        quantities=tuple(
+            int((m.group(1) or m.group(2)).replace(",", "")) for m in lx.QUANTITY.finditer(norm)
+        )
         if has_digit
         else (),
         purchase=bool(lx.PURCHASE.search(norm)),
+        event_order=event.group(0) if (event := lx.EVENT_ORDER.search(norm)) else None,
         words=len(words),
-        caps_words=sum(1 for w in words if len(w) >= 2 and w.isupper()),
-        caps_run=caps_run.group(0) if caps_run else None,
+        caps_words=len(caps),
+        caps_plain=_plain_caps(caps),
+        caps_run=caps_run,
         compound=compound,
     )

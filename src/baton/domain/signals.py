@@ -12,13 +12,27 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
-from pydantic import BaseModel, Field
 from baton.domain import lexicon as lx
-from baton.domain.readings import Reading, content_words, read_message
+from baton.domain.readings import Cue, Reading, content_words, read_message
 from baton.domain.reasons import ReasonCategory
+from baton.domain.signal_settings import SignalSettings, SignalWeights
 from baton.domain.turns import ContactView, PageView, Turn
+
+__all__ = [
+    "CONTEXT_KINDS",
+    "DEFAULT_SIGNAL_SETTINGS",
+    "Signal",
+    "SignalKind",
+    "SignalSettings",
+    "SignalWeights",
+    "high_value_contact",
+    "page_kind",
+    "read_signals",
+]
+
 
 class SignalKind(StrEnum):
     EXPLICIT_ASK = "explicit_ask"
@@ -65,174 +79,8 @@ class Signal:
     evidence: str
 
 
-class SignalWeights(BaseModel):
-    """How much each signal adds to the policy's score (0 turns a signal off)."""
-
-    explicit_ask: float = Field(1.0, ge=0, description="The customer asks for a person.")
-    bot_fallback: float = Field(
-        0.55, ge=0, description="The customer goes on after the bot said it could not answer."
-    )
-    extra_fallback: float = Field(
-        0.15, ge=0, description="Added to bot_fallback for each further fallback (up to two)."
-    )
-    earlier_fallbacks: float = Field(
-        0.3, ge=0, description="Two or more fallbacks earlier in the conversation."
-    )
-    repeated_question: float = Field(
-        0.5, ge=0, description="The customer asks again what the bot already answered."
-    )
-    bot_repeated: float = Field(0.25, ge=0, description="The bot gave the same answer twice.")
-    answer_rejected: float = Field(
-        0.35, ge=0, description="'That doesn't answer it', 'I already tried that'."
-    )
-    unresolved: float = Field(
-        0.3, ge=0, description="A reported problem goes on after the bot's answer."
-    )
-    strong_words: float = Field(
-        0.55, ge=0, description="'Unacceptable', 'useless', 'terrible' aimed at the service."
-    )
-    medium_words: float = Field(
-        0.35, ge=0, description="'Frustrated', 'broken', 'doesn't work' in a complaint."
-    )
-    demand: float = Field(
-        0.35, ge=0, description="Demands a refund, threatens to cancel or to leave."
-    )
-    insult: float = Field(0.6, ge=0, description="Insults ('you know nothing', 'stupid').")
-    sarcasm: float = Field(
-        0.45, ge=0, description="A lone 'great.' or 'brilliant' after a failure."
-    )
-    exasperation: float = Field(
-        0.45, ge=0, description="'Seriously?', 'forget it', 'third time', 'nobody came'."
-    )
-    recurrence: float = Field(
-        0.35, ge=0, description="The same let-down again ('third time this week', 'Again.')."
-    )
-    prod: float = Field(0.4, ge=0, description="'hello?', 'and?', 'no' after being left unhelped.")
-    repeated_punctuation: float = Field(0.3, ge=0, description="'!!!', '??', '?!'.")
-    negative_sentiment: float = Field(
-        0.2, ge=0, description="A clearly negative message by sentiment score."
-    )
-    shouting: float = Field(0.55, ge=0, description="A message written in capitals.")
-    shorter_messages: float = Field(
-        0.3, ge=0, description="Each of the last messages shorter than the one before."
-    )
-    rapid_fire: float = Field(0.25, ge=0, description="Several messages in a short time.")
-    complex_per_problem: float = Field(
-        0.2, ge=0, description="Each distinct problem reported (wrong charge, missing item)."
-    )
-    complex_bonus: float = Field(
-        0.15,
-        ge=0,
-        description="Added for money or an account at stake, for several problems at once, "
-        "and for a contradiction ('even though', 'which I never asked for').",
-    )
-    sensitive_matter: float = Field(
-        0.55, ge=0, description="Security, fraud, legal or safety matters."
-    )
-    exception_asked: float = Field(
-        0.35, ge=0, description="Asks for an exception to a rule (waive a fee, end early)."
-    )
-    large_order: float = Field(
-        0.55, ge=0, description="A large order or deal discussed in this message."
-    )
-    large_order_earlier: float = Field(
-        0.15, ge=0, description="Context: a large order discussed earlier."
-    )
-    high_value_contact: float = Field(
-        0.15, ge=0, description="Context: premium plan or spend over a threshold."
-    )
-    page: float = Field(0.1, ge=0, description="Context: checkout, cancellation or billing page.")
-
-
-class SignalSettings(BaseModel):
-    """What counts as a signal: thresholds, word lists and weights (`[signals]`)."""
-
-    weights: SignalWeights = Field(default_factory=SignalWeights)
-    premium_plans: list[str] = Field(
-        default_factory=lambda: [
-            "premium",
-            "platinum",
-            "enterprise",
-            "business",
-            "plus",
-            "pro",
-            "vip",
-            "gold",
-            "corporate",
-            "trade",
-        ],
-        description="Plan or account-type words (whole words, any case) that mark a premium "
-        "customer; a plan name ending in '+' counts too.",
-    )
-    plan_attributes: list[str] = Field(
-        default_factory=lambda: ["plan", "tier", "plan_name", "subscription", "account_type"],
-        description="Contact attributes that hold the plan or account type.",
-    )
-    value_thresholds: dict[str, float] = Field(
-        default_factory=lambda: {
-            "lifetime_value": 5000.0,
-            "ltv": 5000.0,
-            "total_spent": 5000.0,
-            "order_value": 1000.0,
-            "cart_value": 1000.0,
-            "monthly_spend": 1000.0,
-            "annual_spend": 10000.0,
-            "seats": 100.0,
-        },
-        description="Numeric contact attributes and the value at or over which the customer "
-        "is high value.",
-    )
-    large_order_amount: float = Field(
-        1000.0, gt=0, description="An amount (£, $, €) at or over this in a message is large."
-    )
-    large_order_quantity: int = Field(
-        25, gt=0, description="A quantity (people, seats, units) at or over this is large."
-    )
-    checkout_pages: list[str] = Field(
-        default_factory=lambda: ["checkout", "cart", "basket", "payment"],
-        description="Words in a page URL or title that mark a checkout page.",
-    )
-    cancellation_pages: list[str] = Field(
-        default_factory=lambda: ["cancel", "unsubscribe", "close-account", "downgrade"],
-        description="Words in a page URL or title that mark a cancellation page.",
-    )
-    billing_pages: list[str] = Field(
-        default_factory=lambda: ["billing", "bills", "invoice", "refund"],
-        description="Words in a page URL or title that mark a billing page.",
-    )
-    shouting_min_words: int = Field(
-        3, ge=1, description="Fewest all-capital words for a message to count as shouting."
-    )
-    shouting_share: float = Field(
-        0.6, gt=0, le=1, description="Share of words in capitals for shouting."
-    )
-    repeat_similarity: float = Field(
-        0.6,
-        gt=0,
-        le=1,
-        description="Share of the shorter question's content words found in the other for "
-        "two questions to be the same question.",
-    )
-    shorter_ratio: float = Field(
-        0.8, gt=0, lt=1, description="Each message at most this share of the one before."
-    )
-    shorter_max_chars: int = Field(
-        30, ge=1, description="The last message must be this short to count as curt."
-    )
-    sentiment_threshold: float = Field(
-        -0.5, ge=-1, le=0, description="VADER compound score at or below which a message is negative."
-    )
-    rapid_fire_messages: int = Field(
-        3, ge=2, description="This many customer messages in rapid_fire_seconds is rapid fire."
-    )
-    rapid_fire_seconds: float = Field(
-        30.0, gt=0, description="The window for rapid_fire_messages."
-    )
-
-
 DEFAULT_SIGNAL_SETTINGS = SignalSettings()
-
-
+R = ReasonCategory
 
 
 # Which SignalKind each word cue of a Reading raises.
@@ -262,7 +110,8 @@ def read_signals(
     earlier = [read_message(t.text) for t in history if t.role == "customer"]
     bots = [t for t in history if t.role == "bot"]
     last_bot = bots[-1] if bots else None
-    # The bot has just failed: right after a fallback, or after an earlier troubled message.
+    # A lone "great." or "hello?" means something only after the bot failed or the customer
+    # already showed trouble.
     after_failure = last_bot is not None and last_bot.outcome == "fallback"
     trouble_before = after_failure or any(r.troubled for r in earlier)
     signals: list[Signal] = []
@@ -271,15 +120,12 @@ def read_signals(
         signals.append(
             Signal(SignalKind.EXPLICIT_ASK, R.EXPLICIT_REQUEST, w.explicit_ask, reading.explicit)
         )
-    signals.extend(_knowledge_limit(reading, history, bots, w))
+    signals.extend(_knowledge_limit(reading, bots, w))
     signals.extend(_behaviour(message, reading, history, earlier, last_bot, now, settings))
     signals.extend(_words(reading, after_failure, trouble_before, settings))
-    signals.extend(_complex(reading, earlier, w))
+    signals.extend(_complex(reading, w))
     signals.extend(_context(reading, earlier, contact, page, settings))
     return signals
-
-
-R = ReasonCategory
 
 
 def _quote(text: str, limit: int = 80) -> str:
@@ -287,12 +133,11 @@ def _quote(text: str, limit: int = 80) -> str:
     return f'"{text}"' if len(text) <= limit else f'"{text[: limit - 1]}…"'
 
 
-def _knowledge_limit(
-    reading: Reading, history: Sequence[Turn], bots: Sequence[Turn], w: SignalWeights
-) -> list[Signal]:
+def _knowledge_limit(reading: Reading, bots: Sequence[Turn], w: SignalWeights) -> list[Signal]:
     """Fallbacks: the bot said it could not answer, and the customer did not let it go."""
     fallbacks = [t for t in bots if t.outcome == "fallback"]
-    if not fallbacks or reading.closing:
+    # Persisting means asking on or pushing back; "hmm ok" lets the matter go.
+    if not fallbacks or reading.closing or reading.acknowledgement or reading.letting_go:
         return []
     if bots[-1].outcome == "fallback":
         extra = min(len(fallbacks) - 1, 2)
@@ -301,8 +146,7 @@ def _knowledge_limit(
                 SignalKind.BOT_FALLBACK,
                 R.KNOWLEDGE_GAP,
                 w.bot_fallback + extra * w.extra_fallback,
-                f"{len(fallbacks)} fallback(s), last {_quote(bots[-1].text)}; "
-                f"the customer went on",
+                f"{len(fallbacks)} fallback(s), last {_quote(bots[-1].text)}; the customer went on",
             )
         ]
     if len(fallbacks) >= 2:
@@ -363,13 +207,14 @@ def _behaviour(
                 Signal(
                     SignalKind.ANSWER_REJECTED,
                     R.EMOTIONAL,
-                    w.answer_rejected,
+                    w.answer_rejected if reading.rejection_strong else w.pushback,
                     _quote(reading.rejection),
                 )
             )
-        if earlier and earlier[-1].troubled and earlier[-1].problems or (
-            earlier and earlier[-1].rejection
-        ):
+        # The problem goes on: the last message reported trouble, or the customer pushes back
+        # on an answer about their own order, bill or account.
+        pushes_back = bool(reading.rejection or reading.problems)
+        if earlier and (earlier[-1].troubled or (pushes_back and earlier[-1].stakes)):
             out.append(
                 Signal(
                     SignalKind.UNRESOLVED,
@@ -391,6 +236,8 @@ def _behaviour(
         message.strip()
         if reading.caps_words >= settings.shouting_min_words
         and reading.caps_words >= settings.shouting_share * reading.words
+        # Acronyms and codes (SKU, VAT, 5G) are capitals too; shouting has ordinary words.
+        and reading.caps_plain >= 2
         else None
     )
     if shouting:
@@ -400,7 +247,7 @@ def _behaviour(
         len(lengths) == 3
         and not reading.closing
         and lengths[-1] <= settings.shorter_max_chars
-        and all(b <= a * settings.shorter_ratio for a, b in zip(lengths, lengths[1:], strict=False))
+        and all(b <= a * settings.shorter_ratio for a, b in pairwise(lengths))
     ):
         out.append(
             Signal(
@@ -415,7 +262,9 @@ def _behaviour(
         recent = [
             t
             for t in history
-            if t.role == "customer" and t.at is not None and 0 <= (now - t.at).total_seconds() <= window
+            if t.role == "customer"
+            and t.at is not None
+            and 0 <= (now - t.at).total_seconds() <= window
         ]
         if len(recent) + 1 >= settings.rapid_fire_messages:
             out.append(
@@ -443,7 +292,10 @@ def _answered_questions(history: Sequence[Turn]) -> list[str | None]:
 def _bot_repeated(history: Sequence[Turn], last_bot: Turn) -> bool:
     """The bot's last answer is (nearly) one it gave before: the conversation is going round."""
     said = content_words(last_bot.text)
-    return bool(said) and any(
+    # "You're welcome! Anything else?" is said many times without anything going round.
+    if len(said) < 3 or lx.BOT_PLEASANTRY.search(last_bot.text.lower()):
+        return False
+    return any(
         turn.role == "bot"
         and turn is not last_bot
         and _similar(said, content_words(turn.text)) >= 0.9
@@ -457,12 +309,12 @@ def _words(
     """Feelings in the words: complaints, demands, insults, sarcasm, prods, sentiment."""
     w = settings.weights
     out: list[Signal] = []
-    seen: set[str] = set()
+    strongest: dict[str, Cue] = {}
     for cue in reading.cues:
-        # One signal per cue kind; a second strong word adds little.
-        if cue.name in seen:
-            continue
-        seen.add(cue.name)
+        # One signal per cue kind: a second strong word adds little to the first.
+        if cue.name not in strongest or cue.factor > strongest[cue.name].factor:
+            strongest[cue.name] = cue
+    for cue in strongest.values():
         weight = float(getattr(w, cue.name)) * cue.factor
         out.append(Signal(_CUE_KINDS[cue.name], R.EMOTIONAL, weight, _quote(cue.evidence)))
     if reading.sarcasm and (after_failure or trouble_before or reading.troubled):
@@ -472,7 +324,7 @@ def _words(
     return out
 
 
-def _complex(reading: Reading, earlier: Sequence[Reading], w: SignalWeights) -> list[Signal]:
+def _complex(reading: Reading, w: SignalWeights) -> list[Signal]:
     """Problems a bot cannot act on: several at once, money or an account at stake, legal."""
     out: list[Signal] = []
     if reading.sensitive:
@@ -496,11 +348,11 @@ def _complex(reading: Reading, earlier: Sequence[Reading], w: SignalWeights) -> 
     problems = reading.problems
     if not problems or reading.closing:
         return out
-    weight = w.complex_per_problem * min(len(problems), 3)
+    weight = w.complex_per_problem * min(reading.problem_clauses, 3)
     notes = list(problems)
     if reading.stakes:
         weight += w.complex_bonus
-    if len(problems) >= 2:
+    if reading.problem_clauses >= 2:
         weight += w.complex_bonus
     if reading.contradiction:
         weight += w.complex_bonus
@@ -531,6 +383,8 @@ def _large_order(reading: Reading, settings: SignalSettings) -> str | None:
     big = [q for q in reading.quantities if q >= settings.large_order_quantity]
     if big and reading.purchase:
         return f"a quantity of {max(big):,}"
+    if reading.event_order:
+        return f"an event order: {_quote(reading.event_order, 50)}"
     return None
 
 
@@ -558,9 +412,7 @@ def _context(
     if contact is not None and (why := high_value_contact(contact.attributes, settings)):
         out.append(Signal(SignalKind.HIGH_VALUE_CONTACT, R.HIGH_VALUE, w.high_value_contact, why))
     if page is not None and (kind := page_kind(page, settings)):
-        reason = {"checkout": R.HIGH_VALUE, "cancellation": R.EMOTIONAL}.get(
-            kind, R.COMPLEX_ISSUE
-        )
+        reason = {"checkout": R.HIGH_VALUE, "cancellation": R.EMOTIONAL}.get(kind, R.COMPLEX_ISSUE)
         out.append(Signal(SignalKind.PAGE, reason, w.page, f"{kind} page {page.url or page.title}"))
     return out
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from baton.runtime.bus import Event
 from baton.services.context import ServiceContext, transaction
 from baton.services.errors import Conflict, InvalidInput, NotFound
+from baton.services.queue import sweep_queue
 from baton.store.tables import Agent
 
 Presence = Literal["online", "away", "offline"]
@@ -57,3 +58,6 @@ async def set_presence(ctx: ServiceContext, agent_id: str, presence: Presence) -
             raise NotFound("no such agent")
         agent.presence = presence
         tx.on_commit(Event("agent.presence", data={"agent_id": agent_id, "presence": presence}))
+    if presence != "online":
+        # The last agent leaving must not strand queued customers.
+        await sweep_queue(ctx)

@@ -36,12 +36,13 @@ class ConversationSummary:
     waiting_since: datetime | None
     promised_by: datetime | None
     promise_text: str | None
+    first_response_at: datetime | None
     agent_id: str | None
     updated_at: datetime
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
-        for key in ("waiting_since", "promised_by", "updated_at"):
+        for key in ("waiting_since", "promised_by", "first_response_at", "updated_at"):
             value = data[key]
             data[key] = value.isoformat() if value else None
         return data
@@ -106,6 +107,7 @@ def _summary(
         waiting_since=conversation.waiting_since,
         promised_by=handoff.promised_by if handoff else None,
         promise_text=handoff.promise_text if handoff else None,
+        first_response_at=handoff.first_response_at if handoff else None,
         agent_id=conversation.assigned_agent_id,
         updated_at=conversation.updated_at,
     )
@@ -132,7 +134,8 @@ async def read_conversation(ctx: ServiceContext, conversation_id: str) -> Conver
             )
         ).all()
         earlier: list[Conversation] = []
-        if contact is not None and contact.email:
+        # Only a verified email ties conversations together: anyone can type someone's address.
+        if contact is not None and contact.email and contact.verified:
             earlier = list(
                 (
                     await session.scalars(

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from baton.domain.contact_capture import find_email
 from baton.domain.switchboard import ControlState, SwitchboardEvent, is_bot_speaking, transition
@@ -74,7 +75,17 @@ def message_data(message: Message) -> dict[str, Any]:
         "body": message.body,
         "client_id": message.client_id,
         "created_at": message.created_at.isoformat(),
+        "actions": message_actions(message),
     }
+
+
+def message_actions(message: Message) -> list[str]:
+    """Buttons the widget shows under a message: answer an offer, or rate the help."""
+    if message.meta.get("rating_request"):
+        return ["rate"]
+    if message.meta.get("offer"):
+        return ["accept_offer"]
+    return []
 
 
 def message_event(message: Message) -> Event:
@@ -205,8 +216,20 @@ async def receive_customer_message(
             meta={},
             created_at=now,
         )
-        tx.session.add(message)
-        await tx.session.flush()
+        try:
+            async with tx.session.begin_nested():
+                tx.session.add(message)
+                await tx.session.flush()
+        except IntegrityError:
+            # The same client id arrived twice at once: the other request stored it.
+            earlier = await tx.session.scalar(
+                select(Message).where(
+                    Message.conversation_id == conversation_id, Message.client_id == client_id
+                )
+            )
+            if earlier is None:
+                raise
+            return ReceivedMessage(earlier, duplicate=True, bot_job_id=None)
         conversation.updated_at = now
         if conversation.waiting_since is None:
             conversation.waiting_since = now

@@ -37,7 +37,12 @@ from baton.domain.switchboard import ControlState, SwitchboardEvent, is_bot_spea
 from baton.domain.turns import ContactView, PageView, Turn
 from baton.services.context import ServiceContext, Transaction, transaction
 from baton.services.conversations import list_turns, lock_conversation, message_event, state_event
-from baton.services.handoffs import decision_data, finish_collecting, start_handoff
+from baton.services.handoffs import (
+    announce_agent,
+    decision_data,
+    finish_collecting,
+    start_handoff,
+)
 from baton.store.tables import Contact, Conversation, Message
 
 log = logging.getLogger(__name__)
@@ -298,7 +303,7 @@ class _Step:
             )
 
     async def hand_over(self, decision: PolicyDecision, meta: dict[str, Any]) -> None:
-        script = await start_handoff(
+        start = await start_handoff(
             self.ctx,
             self.tx,
             self.conversation,
@@ -307,7 +312,11 @@ class _Step:
             history=[*self.snapshot.history, Turn("customer", self.snapshot.message.body)],
             article_title=meta.get("article_title"),
         )
-        await self.say(script, handoff=True, **meta)
+        await self.say(start.text, handoff=True, **meta)
+        if start.assigned is not None:
+            await announce_agent(
+                self.ctx, self.tx, self.conversation, start.assigned, auto_assigned=True
+            )
 
     async def collect_email(self) -> None:
         text = self.snapshot.message.body

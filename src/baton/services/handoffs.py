@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -54,6 +55,26 @@ async def count_available_agents(session: AsyncSession) -> int:
         Agent.active.is_(True), Agent.presence == "online", load < Agent.capacity
     )
     return int(await session.scalar(query) or 0)
+
+
+async def pick_agent(session: AsyncSession) -> Agent | None:
+    """The online agent with the fewest live conversations and room for one more.
+
+    The agent rows are locked (PostgreSQL), so two processes assigning at once cannot both
+    fill the last place.
+    """
+    load = (
+        select(func.count(Conversation.id))
+        .where(Conversation.assigned_agent_id == Agent.id, Conversation.state == "agent")
+        .scalar_subquery()
+    )
+    return await session.scalar(
+        select(Agent)
+        .where(Agent.active.is_(True), Agent.presence == "online", load < Agent.capacity)
+        .order_by(load, Agent.name)
+        .limit(1)
+        .with_for_update(of=Agent)
+    )
 
 
 def _move(tx: Transaction, conversation: Conversation, event: SwitchboardEvent) -> None:
@@ -108,6 +129,15 @@ def _promise(ctx: ServiceContext, conversation: Conversation, now: datetime) -> 
     return promise, text
 
 
+@dataclass(frozen=True)
+class HandoffStart:
+    """What the bot tells the customer, and the agent already assigned (automatic assignment);
+    the caller posts the text, then announces the agent."""
+
+    text: str
+    assigned: Agent | None
+
+
 async def start_handoff(
     ctx: ServiceContext,
     tx: Transaction,
@@ -117,7 +147,7 @@ async def start_handoff(
     *,
     history: Sequence[Turn],
     article_title: str | None = None,
-) -> str:
+) -> HandoffStart:
     """Hand the conversation to a human inside `tx`; returns what the bot tells the customer.
 
     Live when live chat is on, the business is open and an agent has room; otherwise an email
@@ -160,6 +190,7 @@ async def start_handoff(
     tx.on_commit(message_event(note))
     first_name = _first_name(contact)
     email = contact.email if contact else None
+    assigned: Agent | None = None
     if live:
         _move(tx, conversation, SwitchboardEvent.QUEUE)
         position = await count_queued(tx.session)
@@ -170,6 +201,11 @@ async def start_handoff(
                 ctx.scripts.render("queued", position=position, wait=wait),
             ]
         )
+        assigned = await pick_agent(tx.session) if ctx.settings.handoff.auto_assign else None
+        if assigned is not None:
+            _move(tx, conversation, SwitchboardEvent.CLAIM)
+            conversation.assigned_agent_id = handoff.agent_id = assigned.id
+            text = ctx.scripts.render("live_transfer", reason=reason, first_name=first_name)
         await enqueue_job(
             tx.session,
             QUEUE_TIMEOUT_JOB,
@@ -206,7 +242,26 @@ async def start_handoff(
             },
         )
     )
-    return text
+    return HandoffStart(text, assigned)
+
+
+async def announce_agent(
+    ctx: ServiceContext, tx: Transaction, conversation: Conversation, agent: Agent, **meta: Any
+) -> Message:
+    """The "Sam has joined" message, shown to the customer in the chat."""
+    joined = Message(
+        conversation_id=conversation.id,
+        author="system",
+        author_name=agent.name,
+        body=ctx.scripts.render("agent_joined", agent_name=agent.name),
+        internal=False,
+        meta={"agent_joined": agent.id, **meta},
+        created_at=ctx.clock.now(),
+    )
+    tx.session.add(joined)
+    await tx.session.flush()
+    tx.on_commit(message_event(joined))
+    return joined
 
 
 def _agent_note(
@@ -257,10 +312,10 @@ async def expire_queue_wait(ctx: ServiceContext, conversation_id: str, handoff_i
         handoff = await get_open_handoff(tx.session, conversation_id)
         if conversation.state != ControlState.QUEUED or handoff is None or handoff.id != handoff_id:
             return  # claimed, resolved or re-handed meanwhile
-        await _queue_to_ticket(ctx, tx, conversation, handoff)
+        await queue_to_ticket(ctx, tx, conversation, handoff)
 
 
-async def _queue_to_ticket(
+async def queue_to_ticket(
     ctx: ServiceContext, tx: Transaction, conversation: Conversation, handoff: Handoff
 ) -> None:
     now = ctx.clock.now()
@@ -304,11 +359,11 @@ async def escalate(
         contact = await tx.session.get(Contact, conversation.contact_id)
         history = await list_turns(tx.session, conversation_id)
         decision = PolicyDecision(DecisionKind.ESCALATE, 1.0, tuple(reasons), (), note)
-        text = await start_handoff(ctx, tx, conversation, contact, decision, history=history)
+        start = await start_handoff(ctx, tx, conversation, contact, decision, history=history)
         message = Message(
             conversation_id=conversation_id,
             author="bot",
-            body=text,
+            body=start.text,
             internal=False,
             meta={"handoff": True},
             created_at=ctx.clock.now(),
@@ -316,6 +371,8 @@ async def escalate(
         tx.session.add(message)
         await tx.session.flush()
         tx.on_commit(message_event(message))
+        if start.assigned is not None:
+            await announce_agent(ctx, tx, conversation, start.assigned, auto_assigned=True)
         handoff = await get_open_handoff(tx.session, conversation_id)
         assert handoff is not None
     return handoff
@@ -323,7 +380,6 @@ async def escalate(
 
 async def claim_conversation(ctx: ServiceContext, conversation_id: str, *, acting: str) -> Message:
     """An agent takes the conversation: from now on the bot is silent."""
-    now = ctx.clock.now()
     async with transaction(ctx) as tx:
         agent = await _require_agent(tx.session, acting)
         conversation = await lock_conversation(tx.session, conversation_id)
@@ -332,16 +388,7 @@ async def claim_conversation(ctx: ServiceContext, conversation_id: str, *, actin
         handoff = await get_open_handoff(tx.session, conversation_id)
         if handoff is not None:
             handoff.agent_id = agent.id
-        joined = _system_message(
-            conversation,
-            ctx.scripts.render("agent_joined", agent_name=agent.name),
-            internal=False,
-            now=now,
-        )
-        joined.meta = {"agent_joined": agent.id}
-        tx.session.add(joined)
-        await tx.session.flush()
-        tx.on_commit(message_event(joined))
+        joined = await announce_agent(ctx, tx, conversation, agent)
     return joined
 
 
@@ -393,7 +440,6 @@ async def transfer_conversation(
     ctx: ServiceContext, conversation_id: str, to_agent: str, *, acting: str
 ) -> None:
     """Pass a live conversation to another agent, who sees the whole history."""
-    now = ctx.clock.now()
     async with transaction(ctx) as tx:
         await _require_agent(tx.session, acting)
         target = await _require_agent(tx.session, to_agent)
@@ -404,16 +450,7 @@ async def transfer_conversation(
         handoff = await get_open_handoff(tx.session, conversation_id)
         if handoff is not None:
             handoff.agent_id = target.id
-        joined = _system_message(
-            conversation,
-            ctx.scripts.render("agent_joined", agent_name=target.name),
-            internal=False,
-            now=now,
-        )
-        joined.meta = {"agent_joined": target.id, "transferred_by": acting}
-        tx.session.add(joined)
-        await tx.session.flush()
-        tx.on_commit(message_event(joined))
+        await announce_agent(ctx, tx, conversation, target, transferred_by=acting)
 
 
 async def hand_back_to_bot(ctx: ServiceContext, conversation_id: str, *, acting: str) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -29,6 +30,7 @@ from baton.services.knowledge_base import (
     knowledge_base_version,
     load_knowledge_base,
 )
+from baton.services.queue import sweep_queue
 from baton.services.script_files import read_script_folder
 from baton.store.database import create_engine, create_session_factory, upgrade
 from baton.web import ws
@@ -106,6 +108,17 @@ def create_app(
     app.state.rate_limiter = RateLimiter()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes)
+    if settings.widget_origins:
+        # Sites that embed the widget call the visitor API from their own origin. No
+        # credentials cross origins: the console's cookie never does.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.widget_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            allow_credentials=False,
+            max_age=600,
+        )
     app.include_router(widget.router)
     app.include_router(console.router)
     app.include_router(ws.router)
@@ -147,12 +160,13 @@ def create_app(
 
 
 async def _watch_promises(ctx: ServiceContext) -> None:
-    """Warn the team before a promise to a customer breaks."""
+    """Warn the team before a promise breaks; move the queue to tickets when hours close."""
     while True:
         try:
             await check_promises(ctx)
+            await sweep_queue(ctx)
         except Exception:
-            log.exception("promise check failed; trying again shortly")
+            log.exception("promise and queue check failed; trying again shortly")
         await asyncio.sleep(PROMISE_CHECK_SECONDS)
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from baton.services.conversations import message_data
 
 AttributeValue = str | int | float | bool | None
 
@@ -43,6 +45,11 @@ class ConversationCreate(BaseModel):
 
     page: PageIn | None = None
     contact: ContactCreate | None = None
+    identity: str | None = Field(
+        None,
+        max_length=8000,
+        description="payload.signature signed by the site's server (see docs); trusted when valid.",
+    )
     timezone: str | None = Field(None, max_length=64, description="IANA name, e.g. Europe/Paris")
 
     @field_validator("timezone")
@@ -79,12 +86,18 @@ class MessagePublic(BaseModel):
     body: str
     client_id: str | None
     created_at: datetime
+    actions: list[str] = Field(default_factory=list, description="rate, accept_offer")
+
+    @classmethod
+    def of(cls, message: Any) -> MessagePublic:
+        return cls.model_validate({**message_data(message)})
 
 
 class ConversationPublic(BaseModel):
     id: str
     state: str
     messages: list[MessagePublic]
+    last_event_id: int = Field(0, description="Resume the socket from here after a refetch.")
 
 
 class ConversationStarted(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +24,7 @@ from baton.services.conversations import access_conversation, receive_customer_m
 from baton.services.errors import UserError
 from baton.services.events import events_since
 from baton.web.console_auth import SESSION_COOKIE
+from baton.web.rate_limits import RateLimiter
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -130,6 +132,8 @@ async def widget_socket(socket: WebSocket) -> None:
 
 async def _widget_frames(socket: WebSocket, ctx: ServiceContext, conversation_id: str) -> None:
     background: set[asyncio.Task[Any]] = set()
+    # The same limiter and key as the HTTP route: a socket is no way around the limit.
+    limiter: RateLimiter = socket.app.state.rate_limiter
     while True:
         try:
             raw = await socket.receive_text()
@@ -148,6 +152,22 @@ async def _widget_frames(socket: WebSocket, ctx: ServiceContext, conversation_id
         elif frame.type == "typing":
             await ctx.bus.publish(Event("typing", conversation_id, data={"who": "customer"}))
         elif frame.type == "message" and frame.text is not None:
+            wait = limiter.hit(
+                f"messages:{conversation_id}",
+                ctx.settings.limits.messages_per_minute_per_conversation,
+                60,
+                time.monotonic(),
+            )
+            if wait is not None:
+                await socket.send_json(
+                    {
+                        "type": "error",
+                        "code": "rate_limited",
+                        "retry_after": wait,
+                        "message": "too many messages; try again in a moment",
+                    }
+                )
+                continue
             try:
                 received = await receive_customer_message(
                     ctx, conversation_id, frame.text, client_id=frame.client_id

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from baton.services import agents as agent_actions
 from baton.services import auth, console, handoffs
+from baton.services.events import latest_event_id
 from baton.web.console_auth import SESSION_COOKIE, CurrentAdmin, CurrentAgent
 from baton.web.deps import Ctx, check_rate, client_address, limit_address
 
@@ -93,9 +94,10 @@ async def logout(
 
 
 @router.get("/me")
-async def who_am_i(response: Response, me: CurrentAgent) -> dict[str, Any]:
+async def who_am_i(response: Response, ctx: Ctx, me: CurrentAgent) -> dict[str, Any]:
+    """The signed-in agent, the CSRF token, and the event id to open the socket from."""
     _private(response)
-    return _me(me)
+    return {**_me(me), "last_event_id": await latest_event_id(ctx)}
 
 
 @router.post("/presence")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
+from baton.domain.identity import IdentityError, verify_identity
 from baton.services.conversations import (
     ContactIn,
     list_messages,
@@ -11,6 +12,8 @@ from baton.services.conversations import (
     require_conversation,
     start_conversation,
 )
+from baton.services.errors import InvalidInput
+from baton.services.events import latest_event_id
 from baton.services.satisfaction import rate_conversation
 from baton.web.deps import Ctx, VisitorConversation, check_rate, client_address, limit_address
 from baton.web.schemas import (
@@ -42,6 +45,33 @@ def _no_store(response: Response) -> None:
     response.headers["Cache-Control"] = "no-store"
 
 
+def contact_from_request(ctx: Ctx, body: ConversationCreate) -> ContactIn:
+    """A signed identity is trusted; anything else is kept but marked unverified."""
+    if body.identity is not None:
+        secret = ctx.settings.widget_secret
+        if secret is None:
+            raise InvalidInput(
+                "this Baton accepts no signed identities", code="identity_unsupported"
+            )
+        try:
+            signed = verify_identity(secret.get_secret_value(), body.identity, ctx.clock.now())
+        except IdentityError as exc:
+            raise InvalidInput(str(exc), code="invalid_identity") from None
+        return ContactIn(
+            name=signed.name,
+            email=signed.email,
+            attributes=signed.attributes,
+            external_id=signed.external_id,
+            verified=True,
+        )
+    contact = body.contact
+    return ContactIn(
+        name=contact.name if contact else None,
+        email=str(contact.email) if contact and contact.email else None,
+        attributes=contact.attributes if contact else {},
+    )
+
+
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_conversation(
     body: ConversationCreate, request: Request, response: Response, ctx: Ctx
@@ -53,14 +83,9 @@ async def create_conversation(
         ctx.settings.limits.conversations_per_hour_per_ip,
         3600,
     )
-    contact = body.contact
     started = await start_conversation(
         ctx,
-        contact=ContactIn(
-            name=contact.name if contact else None,
-            email=str(contact.email) if contact and contact.email else None,
-            attributes=contact.attributes if contact else {},
-        ),
+        contact=contact_from_request(ctx, body),
         page_url=body.page.url if body.page else None,
         page_title=body.page.title if body.page else None,
         timezone=body.timezone,
@@ -79,12 +104,15 @@ async def read_conversation(
     conversation: VisitorConversation, response: Response, ctx: Ctx, after: int = 0
 ) -> ConversationPublic:
     """The conversation's public messages (after message id `after`, to catch up)."""
+    # The event id is read first: anything newer than it will also reach the socket.
+    last_event_id = await latest_event_id(ctx)
     messages = await list_messages(ctx, conversation.id, after_id=max(after, 0))
     _no_store(response)
     return ConversationPublic(
         id=conversation.id,
         state=conversation.state,
-        messages=[MessagePublic.model_validate(m) for m in messages],
+        messages=[MessagePublic.of(m) for m in messages],
+        last_event_id=last_event_id,
     )
 
 
@@ -115,8 +143,8 @@ async def post_message(
     if received.duplicate:
         response.status_code = status.HTTP_200_OK
     return MessagePosted(
-        message=MessagePublic.model_validate(received.message),
-        replies=[MessagePublic.model_validate(m) for m in replies],
+        message=MessagePublic.of(received.message),
+        replies=[MessagePublic.of(m) for m in replies],
         state=current.state,
     )
 
