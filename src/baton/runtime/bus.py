@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 AGENTS_TOPIC = "agents"
+# Tells sockets to catch up from the event log: the bus may have lost events.
+RESYNC = "bus.resync"
 
 
 def conversation_topic(conversation_id: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from baton.bots.kb_loader import load_articles
 from baton.config import Settings
 from baton.runtime.bus import EventBus, InProcessBus
 from baton.runtime.clock import Clock, SystemClock
+from baton.runtime.redis_bus import RedisBus
 from baton.services.alerts import check_promises
 from baton.services.context import ServiceContext
 from baton.services.jobs import register_job_handlers
@@ -58,6 +59,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
+        closers: list[Callable[[], Awaitable[None]]] = []
         await upgrade(engine)
         sessions = create_session_factory(engine)
         the_clock = clock or SystemClock()
@@ -69,9 +71,19 @@ def create_app(
                 now=the_clock.now(),
             )
         articles = [a for a, _ in await load_knowledge_base(sessions)]
+        the_bus: EventBus
+        if bus is not None:
+            the_bus = bus
+        elif settings.redis_url:
+            redis_bus = RedisBus(settings.redis_url)
+            await redis_bus.start()
+            closers.append(redis_bus.close)
+            the_bus = redis_bus
+        else:
+            the_bus = InProcessBus()
         ctx = ServiceContext.create(
             sessions=sessions,
-            bus=bus or InProcessBus(),
+            bus=the_bus,
             clock=the_clock,
             settings=settings,
             bot=bot or build_bot(settings, articles),
@@ -96,6 +108,8 @@ def create_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            for close in closers:
+                await close()
             await engine.dispose()
 
     app = FastAPI(

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from baton.runtime.bus import AGENTS_TOPIC, Event, conversation_topic
+from baton.runtime.bus import AGENTS_TOPIC, RESYNC, Event, conversation_topic
 from baton.services.auth import session_agent
 from baton.services.context import ServiceContext
 from baton.services.conversations import access_conversation, receive_customer_message
@@ -91,6 +91,15 @@ async def _replay_then_forward(
         await _send_event(socket, event)
         sent = event.id
     async for event in live:
+        if event.type == RESYNC:
+            # The bus lost its connection: whatever passed meanwhile is in the log.
+            caught_up = await events_since(ctx, sent, conversation_id=conversation_id)
+            if caught_up.resync:
+                await socket.send_json({"type": "resync"})
+            for missed_event in caught_up.events:
+                await _send_event(socket, missed_event)
+                sent = missed_event.id
+            continue
         if event.id and event.id <= sent:
             continue  # already replayed from the log
         await _send_event(socket, event)

@@ -1,0 +1,127 @@
+"""Events between Baton processes over Redis pub/sub, behind the same `EventBus` protocol.
+
+Each process keeps one Redis subscription for the topics its own sockets listen to and fans
+events out locally. Redis is only the fast path: every event is already in the database's event
+log with its id, so a socket that missed events (Redis restarted, a process died) resumes from
+its last event id. When the connection drops, the listener reconnects by itself and tells local
+subscribers to resync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis.asyncio as redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from baton.runtime.bus import RESYNC, Event, _Queue
+
+log = logging.getLogger(__name__)
+PREFIX = "baton:events:"
+
+
+class RedisBus:
+    def __init__(self, url: str, queue_size: int = 1000) -> None:
+        self._url = url
+        self._client: redis.Redis = redis.from_url(url)
+        self._subscribers: dict[str, set[_Queue]] = defaultdict(set)
+        self._queue_size = queue_size
+        self._pubsub: Any = None
+        self._listener: asyncio.Task[None] | None = None
+        self._changed = asyncio.Event()
+        self.dropped = 0
+
+    async def start(self) -> None:
+        self._listener = asyncio.create_task(self._listen(), name="baton-redis-bus")
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        await self._client.aclose()
+
+    async def publish(self, event: Event) -> Event:
+        payload = json.dumps(
+            {
+                "type": event.type,
+                "conversation_id": event.conversation_id,
+                "public": event.public,
+                "data": event.data,
+                "id": event.id,
+            }
+        )
+        try:
+            for topic in event.topics:
+                await self._client.publish(PREFIX + topic, payload)
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            # The event is in the log; clients catch up when the bus is back.
+            log.warning("could not publish %s to Redis: %s", event.type, exc)
+        return event
+
+    @asynccontextmanager
+    async def subscribe(self, *topics: str) -> AsyncIterator[_Queue]:
+        subscriber = _Queue(self._queue_size)
+        for topic in topics:
+            self._subscribers[topic].add(subscriber)
+        self._changed.set()
+        try:
+            yield subscriber
+        finally:
+            for topic in topics:
+                self._subscribers[topic].discard(subscriber)
+                if not self._subscribers[topic]:
+                    del self._subscribers[topic]
+            self._changed.set()
+
+    def _deliver(self, topic: str, event: Event) -> None:
+        for subscriber in list(self._subscribers.get(topic, ())):
+            try:
+                subscriber.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                self.dropped += 1
+
+    async def _listen(self) -> None:
+        delay = 0.5
+        while True:
+            pubsub = self._client.pubsub()
+            try:
+                await pubsub.psubscribe(PREFIX + "*")
+                delay = 0.5
+                async for message in pubsub.listen():
+                    if message.get("type") != "pmessage":
+                        continue
+                    topic = message["channel"].decode().removeprefix(PREFIX)
+                    if topic not in self._subscribers:
+                        continue
+                    raw = json.loads(message["data"])
+                    self._deliver(
+                        topic,
+                        Event(
+                            raw["type"],
+                            raw["conversation_id"],
+                            raw["public"],
+                            raw["data"],
+                            raw["id"],
+                        ),
+                    )
+            except asyncio.CancelledError:
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                raise
+            except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+                log.warning("Redis bus disconnected (%s); reconnecting", exc)
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                # Whatever passed meanwhile is in the event log: sockets refetch from there.
+                for topic in list(self._subscribers):
+                    self._deliver(topic, Event(RESYNC, None))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
