@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from baton.bots.knowledge_base import KnowledgeBaseSettings
 from baton.domain.business_hours import BusinessHoursSettings
+from baton.domain.email_settings import EmailSettings
 from baton.domain.policy import PolicySettings
 from baton.domain.promises import SlaSettings
 from baton.domain.scripts import ScriptSettings
@@ -105,6 +106,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     bot: KnowledgeBaseSettings = Field(default_factory=KnowledgeBaseSettings)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
+    email: EmailSettings = Field(default_factory=EmailSettings)
     business_hours: BusinessHoursSettings = Field(default_factory=BusinessHoursSettings)
     sla: SlaSettings = Field(default_factory=SlaSettings)
     scripts: ScriptSettings = Field(default_factory=ScriptSettings)

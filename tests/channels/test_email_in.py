@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from baton.channels.email_in import InboundMail, InboundMailError, html_to_text, parse_inbound
 from baton.channels.email_out import build_escalation_email
-from baton.channels.email_settings import EmailSettings
+from baton.domain.email_settings import EmailSettings
 from tests.channels.test_email_out import TOKEN, content
 
 SETTINGS = EmailSettings(reply_domain="reply.acme.test", max_inbound_bytes=64 * 1024)

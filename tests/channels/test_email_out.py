@@ -31,7 +31,7 @@ from baton.channels.email_out import (
     page_name,
     reply_subject,
 )
-from baton.channels.email_settings import EmailSettings
+from baton.domain.email_settings import EmailSettings
 from baton.runtime.jobs import PermanentJobError
 from tests.channels.smtp_server import (
     SmtpTestServer,

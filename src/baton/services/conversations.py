@@ -136,6 +136,7 @@ async def start_conversation(
             page_url=page_url,
             page_title=page_title,
             timezone=timezone,
+            reply_token=secrets.token_hex(16),
             created_at=now,
             updated_at=now,
         )

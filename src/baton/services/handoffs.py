@@ -30,6 +30,11 @@ from baton.services.conversations import (
     message_event,
     state_event,
 )
+from baton.services.email_queue import (
+    enqueue_confirmation,
+    enqueue_escalation_email,
+    enqueue_reply_email,
+)
 from baton.services.errors import Conflict, InvalidInput, NotFound
 from baton.services.satisfaction import ask_for_rating
 from baton.store.database import AsyncSession
@@ -221,8 +226,10 @@ async def start_handoff(
                 script, reason=reason, first_name=first_name, promise=promise_text, email=email
             )
         ]
+        await enqueue_escalation_email(ctx, tx, handoff, collecting=not email)
         if email:
             _move(tx, conversation, SwitchboardEvent.OPEN_TICKET)
+            await enqueue_confirmation(ctx, tx, handoff)
         else:
             _move(tx, conversation, SwitchboardEvent.COLLECT)
             conversation.meta = {**conversation.meta, "email_asks": 1}
@@ -297,6 +304,8 @@ async def finish_collecting(
     _move(tx, conversation, SwitchboardEvent.OPEN_TICKET)
     contact = await tx.session.get(Contact, conversation.contact_id)
     first_name = _first_name(contact)
+    if email and handoff is not None:
+        await enqueue_confirmation(ctx, tx, handoff)
     if email:
         return ctx.scripts.render(
             "confirm_email", email=email, promise=promise_text, first_name=first_name
@@ -322,6 +331,9 @@ async def queue_to_ticket(
     _move(tx, conversation, SwitchboardEvent.OPEN_TICKET)
     handoff.model = "email"
     contact = await tx.session.get(Contact, conversation.contact_id)
+    await enqueue_escalation_email(ctx, tx, handoff, collecting=False)
+    if contact is not None and contact.email:
+        await enqueue_confirmation(ctx, tx, handoff)
     promise_text = handoff.promise_text or _promise(ctx, conversation, now)[1]
     parts = [
         ctx.scripts.render(
@@ -416,6 +428,10 @@ async def send_agent_reply(
         )
         tx.session.add(message)
         await tx.session.flush()
+        if not internal and conversation.state == ControlState.TICKET:
+            contact = await tx.session.get(Contact, conversation.contact_id)
+            if contact is not None and contact.email:
+                await enqueue_reply_email(ctx, tx, message)
         if not internal:
             handoff = await get_open_handoff(tx.session, conversation_id)
             if handoff is not None and handoff.first_response_at is None:

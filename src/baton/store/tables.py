@@ -83,6 +83,8 @@ class Conversation(Base):
     offer_declined_score: Mapped[float | None] = mapped_column(Float)
     # Dialogue memory: the open offer's score and reasons, what was asked of the customer.
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The `reply+<token>@` address of this conversation's emails (128 bits of randomness).
+    reply_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     waiting_since: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -213,3 +215,24 @@ class AgentSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class Mail(Base):
+    """Every email Baton sent, and every inbound email it could not post (held, with why)."""
+
+    __tablename__ = "mail"
+    __table_args__ = (Index("ix_mail_direction_status", "direction", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    direction: Mapped[str] = mapped_column(String(8))  # out | in
+    status: Mapped[str] = mapped_column(String(16))  # sent | held | posted
+    kind: Mapped[str] = mapped_column(String(32))  # escalation | confirmation | reply | inbound
+    conversation_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    sender: Mapped[str | None] = mapped_column(String(320))
+    recipients: Mapped[str | None] = mapped_column(String(1000))
+    subject: Mapped[str | None] = mapped_column(String(1000))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    # The bytes as sent or received: nothing is lost if a parser gets it wrong.
+    raw: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

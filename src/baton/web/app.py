@@ -19,6 +19,9 @@ from baton import __version__
 from baton.bots.base import Bot
 from baton.bots.factory import build_bot
 from baton.bots.kb_loader import load_articles
+from baton.channels.email_jobs import register_email_jobs
+from baton.channels.email_out import MailTransport
+from baton.channels.smtp_receiver import start_smtp_receiver
 from baton.config import Settings
 from baton.runtime.bus import EventBus, InProcessBus
 from baton.runtime.clock import Clock, SystemClock
@@ -38,7 +41,7 @@ from baton.web import ws
 from baton.web.errors import install_error_handlers
 from baton.web.limits import BodySizeLimit
 from baton.web.rate_limits import RateLimiter
-from baton.web.routes import console, metrics, rating_links, widget
+from baton.web.routes import console, mail, metrics, rating_links, widget
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -53,6 +56,7 @@ def create_app(
     bot: Bot | None = None,
     bus: EventBus | None = None,
     run_jobs: bool = True,
+    mail_transport: MailTransport | None = None,
 ) -> FastAPI:
     """A Baton app. `bot`, `clock` and `bus` replace the configured ones (tests, embedding)."""
 
@@ -92,6 +96,10 @@ def create_app(
             ),
         )
         register_job_handlers(ctx)
+        register_email_jobs(ctx, mail_transport)
+        receiver = start_smtp_receiver(ctx)
+        if receiver is not None:
+            closers.append(lambda: asyncio.to_thread(receiver.stop))
         app.state.ctx = ctx
         tasks: list[asyncio.Task[Any]] = []
         if run_jobs:
@@ -138,6 +146,7 @@ def create_app(
     app.include_router(ws.router)
     app.include_router(rating_links.router)
     app.include_router(metrics.router)
+    app.include_router(mail.router)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JSONResponse:
@@ -153,6 +162,13 @@ def create_app(
             STATIC / "widget.js",
             media_type="text/javascript",
             headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"},
+        )
+
+    @app.get("/console/mailbox", include_in_schema=False)
+    async def mailbox_page() -> FileResponse:
+        return FileResponse(
+            STATIC / "mailbox.html",
+            headers={"Cache-Control": "no-cache", "X-Frame-Options": "DENY"},
         )
 
     @app.get("/console/dashboard", include_in_schema=False)

@@ -1,0 +1,263 @@
+"""Email use cases: what an escalation email says, the mail log, and replies coming back.
+
+Building and sending the bytes is the email channel's job (`baton.channels.email_jobs`); it
+reads what to say from here and records what it sent here. An emailed reply comes back through
+`post_email_reply`, which calls the same service functions as the console and the widget.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import func, select
+
+from baton.domain.summaries import describe_context, summarise_handoff
+from baton.domain.turns import ContactView, PageView, Turn
+from baton.runtime.bus import Event
+from baton.services.context import ServiceContext, transaction
+from baton.services.conversations import receive_customer_message
+from baton.services.errors import NotFound, UserError
+from baton.services.handoffs import send_agent_reply
+from baton.store.database import AsyncSession
+from baton.store.tables import Agent, Contact, Conversation, Handoff, Mail, Message
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    at: datetime
+    who: str
+    text: str
+
+
+@dataclass(frozen=True)
+class HandoffEmailView:
+    """Everything an escalation or confirmation email says, read from the store."""
+
+    handoff_id: str
+    conversation_id: str
+    company_name: str
+    customer_name: str | None
+    customer_email: str | None
+    page_title: str | None
+    page_url: str | None
+    transcript: list[TranscriptEntry]
+    context: list[tuple[str, str]]
+    summary_line: str
+    brief_topic: str
+    promise_text: str
+    reply_token: str
+    console_url: str
+    timezone: str | None = None
+    reasons: list[str] = field(default_factory=list)
+
+
+def _who(message: Message) -> str:
+    if message.author == "customer":
+        return "Customer"
+    if message.author == "agent":
+        return message.author_name or "Agent"
+    return "Bot" if message.author == "bot" else "Baton"
+
+
+async def read_handoff_for_email(ctx: ServiceContext, handoff_id: str) -> HandoffEmailView:
+    """What the escalation email says: never internal notes, always the whole public chat."""
+    async with ctx.sessions() as session:
+        handoff = await session.get(Handoff, handoff_id)
+        if handoff is None:
+            raise NotFound("no such handoff")
+        conversation = await session.get(Conversation, handoff.conversation_id)
+        assert conversation is not None
+        contact = await session.get(Contact, conversation.contact_id)
+        messages = (
+            await session.scalars(
+                select(Message)
+                .where(Message.conversation_id == conversation.id, Message.internal.is_(False))
+                .order_by(Message.id)
+            )
+        ).all()
+    view = ContactView(contact.name, contact.email, dict(contact.attributes)) if contact else None
+    turns = [Turn("customer", m.body) for m in messages if m.author == "customer"]
+    summary = summarise_handoff(turns, [], view)
+    return HandoffEmailView(
+        handoff_id=handoff.id,
+        conversation_id=conversation.id,
+        company_name=ctx.settings.company_name,
+        customer_name=contact.name if contact else None,
+        customer_email=contact.email if contact else None,
+        page_title=conversation.page_title,
+        page_url=conversation.page_url,
+        transcript=[TranscriptEntry(m.created_at, _who(m), m.body) for m in messages],
+        context=describe_context(view, PageView(conversation.page_url, conversation.page_title)),
+        summary_line=handoff.summary,
+        brief_topic=summary.brief_topic,
+        promise_text=handoff.promise_text or "",
+        reply_token=conversation.reply_token or "",
+        console_url=f"{ctx.settings.public_url}/console#{conversation.id}",
+        timezone=ctx.settings.business_hours.timezone,
+        reasons=list(handoff.reasons),
+    )
+
+
+@dataclass(frozen=True)
+class ReplyEmailView:
+    message_id: int
+    conversation_id: str
+    text: str
+    agent_name: str | None
+    customer_email: str | None
+    customer_name: str | None
+    reply_token: str
+    handoff_id: str | None
+    subject: str
+
+
+async def read_reply_for_email(ctx: ServiceContext, message_id: int) -> ReplyEmailView:
+    async with ctx.sessions() as session:
+        message = await session.get(Message, message_id)
+        if message is None:
+            raise NotFound("no such message")
+        conversation = await session.get(Conversation, message.conversation_id)
+        assert conversation is not None
+        contact = await session.get(Contact, conversation.contact_id)
+        handoff = await session.scalar(
+            select(Handoff)
+            .where(Handoff.conversation_id == conversation.id)
+            .order_by(Handoff.created_at.desc())
+            .limit(1)
+        )
+    topic = (
+        handoff.summary.removeprefix("Customer is asking about ").split(" — ")[0] if handoff else ""
+    )
+    return ReplyEmailView(
+        message_id=message.id,
+        conversation_id=conversation.id,
+        text=message.body,
+        agent_name=message.author_name,
+        customer_email=contact.email if contact else None,
+        customer_name=contact.name if contact else None,
+        reply_token=conversation.reply_token or "",
+        handoff_id=handoff.id if handoff else None,
+        subject=f"Your question about {topic}"
+        if topic
+        else f"Your chat with {ctx.settings.company_name}",
+    )
+
+
+async def record_mail(
+    ctx: ServiceContext,
+    *,
+    direction: Literal["out", "in"],
+    status: Literal["sent", "held", "posted"],
+    kind: str,
+    raw: str,
+    conversation_id: str | None = None,
+    message_id: str | None = None,
+    sender: str | None = None,
+    recipients: str | None = None,
+    subject: str | None = None,
+    reason: str | None = None,
+) -> None:
+    """Keep a copy of a mail sent or received, with why it was held if it was."""
+    async with transaction(ctx) as tx:
+        tx.session.add(
+            Mail(
+                direction=direction,
+                status=status,
+                kind=kind,
+                conversation_id=conversation_id,
+                message_id=(message_id or "")[:300] or None,
+                sender=(sender or "")[:320] or None,
+                recipients=(recipients or "")[:1000] or None,
+                subject=(subject or "")[:1000] or None,
+                reason=(reason or "")[:500] or None,
+                raw=raw,
+                created_at=ctx.clock.now(),
+            )
+        )
+        if status == "held":
+            tx.on_commit(
+                Event("mail.held", conversation_id, data={"reason": reason, "sender": sender})
+            )
+
+
+async def list_mail(ctx: ServiceContext, *, limit: int = 100) -> list[Mail]:
+    async with ctx.sessions() as session:
+        return list(
+            (await session.scalars(select(Mail).order_by(Mail.id.desc()).limit(limit))).all()
+        )
+
+
+async def _conversation_by_token(session: AsyncSession, token: str) -> Conversation | None:
+    return await session.scalar(select(Conversation).where(Conversation.reply_token == token))
+
+
+async def post_email_reply(
+    ctx: ServiceContext,
+    *,
+    tokens: tuple[str, ...],
+    sender: str,
+    text: str,
+    raw: str,
+    subject: str,
+    message_id: str | None,
+    automatic_reason: str | None,
+) -> Literal["posted", "held"]:
+    """An emailed reply: posted as the customer or the agent it is from, or held with why.
+
+    Held, never dropped, and never posted as someone it is not: mail with no known reply token,
+    from an address that is neither the customer's nor an agent's, and auto-replies and bounces.
+    """
+
+    async def keep(
+        status: Literal["posted", "held"], conversation_id: str | None, reason: str | None
+    ) -> Literal["posted", "held"]:
+        await record_mail(
+            ctx,
+            direction="in",
+            status=status,
+            kind="inbound",
+            raw=raw,
+            conversation_id=conversation_id,
+            message_id=message_id,
+            sender=sender,
+            subject=subject,
+            reason=reason,
+        )
+        return status
+
+    if automatic_reason:
+        return await keep("held", None, f"automatic mail: {automatic_reason}")
+    conversation = None
+    async with ctx.sessions() as session:
+        for token in tokens:
+            conversation = await _conversation_by_token(session, token)
+            if conversation is not None:
+                break
+        if conversation is None:
+            return await keep("held", None, "no conversation has this reply address")
+        contact = await session.get(Contact, conversation.contact_id)
+        agent = await session.scalar(
+            select(Agent).where(func.lower(Agent.email) == sender.lower(), Agent.active.is_(True))
+        )
+    body = text.strip()
+    if not body:
+        return await keep("held", conversation.id, "no new text in the reply")
+    try:
+        if contact is not None and contact.email and contact.email.lower() == sender.lower():
+            received = await receive_customer_message(ctx, conversation.id, body)
+            if received.bot_job_id is not None:
+                ctx.jobs.wake()
+        elif agent is not None:
+            await send_agent_reply(ctx, conversation.id, body, acting=agent.id)
+        else:
+            return await keep(
+                "held", conversation.id, "sender is not a participant of this conversation"
+            )
+    except UserError as exc:
+        return await keep("held", conversation.id, exc.message)
+    return await keep("posted", conversation.id, None)

@@ -1,0 +1,65 @@
+"""Mail in and out: the inbound-mail webhook, and the console's view of the mail log."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+
+from baton.channels.email_jobs import receive_raw_email
+from baton.services.auth import Unauthorized
+from baton.services.email import list_mail
+from baton.services.errors import UserError
+from baton.web.console_auth import CurrentAgent
+from baton.web.deps import Ctx, limit_address
+
+router = APIRouter(tags=["email"], dependencies=[Depends(limit_address)])
+
+
+class TooLarge(UserError):
+    status = 413
+    code = "too_large"
+
+
+@router.post("/api/inbound-email")
+async def inbound_email(
+    request: Request,
+    ctx: Ctx,
+    x_baton_inbound_secret: Annotated[str | None, Header()] = None,
+) -> dict[str, str]:
+    """Raw MIME from a mail provider's inbound webhook; the shared secret is required."""
+    secret = ctx.settings.email.inbound_webhook_secret
+    given = x_baton_inbound_secret or ""
+    if secret is None or not secrets.compare_digest(
+        given.encode(), secret.get_secret_value().encode()
+    ):
+        raise Unauthorized("missing or wrong X-Baton-Inbound-Secret")
+    raw = await request.body()
+    if len(raw) > ctx.settings.email.max_inbound_bytes:
+        raise TooLarge("email larger than max_inbound_bytes")
+    return {"status": await receive_raw_email(ctx, raw)}
+
+
+@router.get("/api/console/mail")
+async def mail_log(response: Response, ctx: Ctx, me: CurrentAgent) -> dict[str, Any]:
+    """Sent mail (the local mailbox when no SMTP server is set) and held inbound mail."""
+    response.headers["Cache-Control"] = "private, no-store"
+    return {
+        "mail": [
+            {
+                "id": m.id,
+                "direction": m.direction,
+                "status": m.status,
+                "kind": m.kind,
+                "conversation_id": m.conversation_id,
+                "sender": m.sender,
+                "recipients": m.recipients,
+                "subject": m.subject,
+                "reason": m.reason,
+                "raw": m.raw,
+                "created_at": m.created_at.isoformat(),
+            }
+            for m in await list_mail(ctx)
+        ]
+    }

@@ -1,0 +1,247 @@
+"""The email handoff end to end: real SMTP out, replies back in, nothing lost on faults."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from baton.channels.email_jobs import register_email_jobs
+from baton.config import Settings
+from baton.domain.email_settings import EmailSettings
+from baton.runtime.clock import FrozenClock
+from baton.services import agents
+from baton.services.context import ServiceContext
+from baton.store.tables import Conversation, OutboxJob
+from baton.web.app import create_app
+from tests.channels.smtp_server import SmtpTestServer, free_port, running_smtp_server
+from tests.conftest import MONDAY_10, SECRET, ScriptedBot
+
+INBOUND_SECRET = "inbound-secret-1234567890"
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpTestServer]:
+    with running_smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(MONDAY_10)
+
+
+def _app(database_url: str, clock: FrozenClock, smtp_port: int) -> Any:
+    settings = Settings(
+        secret_key=SECRET,  # type: ignore[arg-type]
+        database_url=database_url,
+        company_name="Lumen & Loom",
+        email=EmailSettings(
+            support_address="support@lumen.example",
+            from_address="Lumen & Loom <help@lumen.example>",
+            reply_domain="reply.lumen.example",
+            smtp_host="127.0.0.1",
+            smtp_port=smtp_port,
+            smtp_security="none",
+            inbound_webhook_secret=INBOUND_SECRET,  # type: ignore[arg-type]
+        ),
+    )
+    return create_app(settings, bot=ScriptedBot(), clock=clock, run_jobs=False)
+
+
+@pytest.fixture
+def client(database_url: str, clock: FrozenClock, smtp: SmtpTestServer) -> Iterator[TestClient]:
+    with TestClient(_app(database_url, clock, smtp.port)) as client:
+        yield client
+
+
+def _ctx(client: TestClient) -> ServiceContext:
+    ctx: ServiceContext = client.app.state.ctx  # type: ignore[attr-defined]
+    return ctx
+
+
+def _run_jobs(client: TestClient) -> int:
+    ran: int = client.portal.call(_ctx(client).jobs.run_due)  # type: ignore[union-attr]
+    return ran
+
+
+def _escalate(client: TestClient, name: str = "Ana Lima") -> tuple[str, dict[str, str]]:
+    started = client.post(
+        "/api/conversations",
+        json={
+            "contact": {"name": name, "email": "ana@example.com", "attributes": {"plan": "pro"}},
+            "page": {"url": "https://lumen.example/pricing", "title": "Pricing | Lumen & Loom"},
+        },
+    ).json()
+    conversation_id = started["conversation"]["id"]
+    auth = {"Authorization": f"Bearer {started['token']}"}
+    client.post(
+        f"/api/conversations/{conversation_id}/messages",
+        json={"text": "I was charged twice, this is unacceptable, I want a refund"},
+        headers=auth,
+    )
+    client.post(
+        f"/api/conversations/{conversation_id}/messages",
+        json={"text": "I want to talk to a person"},
+        headers=auth,
+    )
+    return conversation_id, auth
+
+
+def _escalation(smtp: SmtpTestServer) -> EmailMessage:
+    [delivery] = [d for d in smtp.handler.deliveries if "support@lumen.example" in d.rcpt_tos]
+    return delivery.parsed()
+
+
+def test_the_team_gets_the_escalation_email_with_every_field(
+    client: TestClient, smtp: SmtpTestServer
+) -> None:
+    conversation_id, _ = _escalate(client)
+    _run_jobs(client)
+    mail = _escalation(smtp)
+    assert mail["Subject"].startswith("Chat escalation from Pricing page — ")
+    assert mail["Auto-Submitted"] == "auto-generated"
+    assert mail["Reply-To"].addresses[0].username.startswith("reply+")
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    for expected in (
+        "Ana Lima",
+        "ana@example.com",
+        "https://lumen.example/pricing",
+        "I was charged twice, this is unacceptable, I want a refund",
+        "Customer is asking about",
+        "Plan",
+        f"/console#{conversation_id}",
+    ):
+        assert expected in text, expected
+    # The customer gets a warm confirmation with the promise.
+    confirmation = [d for d in smtp.handler.deliveries if "ana@example.com" in d.rcpt_tos]
+    assert confirmation and "will reply" in confirmation[0].parsed()["Subject"]
+
+
+def test_html_escapes_what_the_customer_typed_and_no_header_is_injected(
+    client: TestClient, smtp: SmtpTestServer
+) -> None:
+    _escalate(client, name="Eve\r\nBcc: evil@x.example <script>")
+    _run_jobs(client)
+    mail = _escalation(smtp)
+    assert "evil@x.example" not in str(mail.get("Bcc", ""))
+    assert all("evil" not in rcpt for d in smtp.handler.deliveries for rcpt in d.rcpt_tos)
+    html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_smtp_down_then_up_delivers_exactly_once(database_url: str, clock: FrozenClock) -> None:
+    port = free_port()  # nothing listens here yet
+    with TestClient(_app(database_url, clock, port)) as client:
+        _escalate(client)
+        _run_jobs(client)
+
+        async def pending() -> list[OutboxJob]:
+            async with _ctx(client).sessions() as session:
+                rows = await session.scalars(
+                    select(OutboxJob).where(OutboxJob.kind == "escalation_email")
+                )
+                return list(rows)
+
+        [job] = client.portal.call(pending)  # type: ignore[union-attr]
+        assert job.status == "pending" and job.last_error  # kept, to be retried
+        with running_smtp_server() as server:
+            # The mail server is back (on a port of its own, as tests cannot reuse one).
+            _ctx(client).settings.email.smtp_port = server.port
+            register_email_jobs(_ctx(client))
+            clock.advance(timedelta(hours=2))
+            _run_jobs(client)
+            clock.advance(timedelta(hours=2))
+            _run_jobs(client)
+            escalations = [
+                d for d in server.handler.deliveries if "support@lumen.example" in d.rcpt_tos
+            ]
+            assert len(escalations) == 1
+
+
+def _reply(conversation_token: str, sender: str, text: str, **headers: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = f"reply+{conversation_token}@reply.lumen.example"
+    message["Subject"] = "Re: Chat escalation"
+    message["Message-ID"] = make_msgid()
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content(
+        f"{text}\n\nOn Mon, 23 Nov 2026 at 10:00, Lumen & Loom <help@lumen.example> wrote:\n"
+        "> I was charged twice, this is unacceptable\n> older text\n"
+    )
+    return bytes(message)
+
+
+def _token(client: TestClient, conversation_id: str) -> str:
+    async def read() -> str:
+        async with _ctx(client).sessions() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            assert conversation is not None and conversation.reply_token
+            return conversation.reply_token
+
+    token: str = client.portal.call(read)  # type: ignore[union-attr]
+    return token
+
+
+def _post(client: TestClient, raw: bytes, secret: str = INBOUND_SECRET) -> Any:
+    return client.post(
+        "/api/inbound-email", content=raw, headers={"X-Baton-Inbound-Secret": secret}
+    )
+
+
+def test_an_agents_emailed_reply_reaches_the_customers_conversation(
+    client: TestClient, smtp: SmtpTestServer
+) -> None:
+    client.portal.call(  # type: ignore[union-attr]
+        lambda: agents.create_agent(
+            _ctx(client), email="sam@lumen.example", name="Sam", password="0123456789"
+        )
+    )
+    conversation_id, auth = _escalate(client)
+    token = _token(client, conversation_id)
+    answer = _post(client, _reply(token, "Sam <sam@lumen.example>", "Refund is on its way, Ana."))
+    assert answer.json() == {"status": "posted"}
+    messages = client.get(f"/api/conversations/{conversation_id}", headers=auth).json()["messages"]
+    assert (
+        messages[-1]["author"] == "agent" and messages[-1]["body"] == "Refund is on its way, Ana."
+    )
+    _run_jobs(client)  # the reply also goes to the customer by email, threaded
+    to_customer = [
+        d.parsed()
+        for d in smtp.handler.deliveries
+        if "ana@example.com" in d.rcpt_tos and "Refund is on its way" in d.raw.decode()
+    ]
+    assert to_customer and to_customer[0]["In-Reply-To"]
+
+
+@pytest.mark.parametrize(
+    ("sender", "headers", "reason"),
+    [
+        ("Mallory <mallory@evil.example>", {}, "not a participant"),
+        ("Ana <ana@example.com>", {"Auto_Submitted": "auto-replied"}, "automatic"),
+        ("Mallory <mallory@evil.example>", {"Reply_To": "ana@example.com"}, "not a participant"),
+    ],
+    ids=["spoofed", "auto-reply", "reply-to-of-the-customer"],
+)
+def test_mail_that_cannot_be_trusted_is_held_not_posted(
+    client: TestClient, sender: str, headers: dict[str, str], reason: str
+) -> None:
+    conversation_id, auth = _escalate(client)
+    before = client.get(f"/api/conversations/{conversation_id}", headers=auth).json()["messages"]
+    answer = _post(client, _reply(_token(client, conversation_id), sender, "hello", **headers))
+    assert answer.json() == {"status": "held"}
+    after = client.get(f"/api/conversations/{conversation_id}", headers=auth).json()["messages"]
+    assert after == before
+
+
+def test_unknown_token_and_missing_secret(client: TestClient) -> None:
+    assert _post(client, _reply("0" * 32, "a@b.example", "hi")).json() == {"status": "held"}
+    assert _post(client, _reply("0" * 32, "a@b.example", "hi"), secret="wrong").status_code == 401
