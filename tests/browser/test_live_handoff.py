@@ -212,6 +212,12 @@ def test_a_customer_reaches_a_live_agent_with_the_whole_history(
     expect(chat_status(shop)).to_contain_text("Resolved", timeout=WAIT_MS)
     expect(console.get_by_role("button", name="Resolve")).to_be_disabled()
 
+    # The customer is asked once how it went, and rates it with one tap.
+    expect(chat_log(shop)).to_contain_text("How did we do", timeout=WAIT_MS)
+    widget(shop).get_by_role("button", name="Good").click()
+    expect(chat_log(shop)).to_contain_text("Thank you for letting us know", timeout=WAIT_MS)
+    shop.screenshot(path=str(artifacts / "widget-3b-rated.png"))
+
     # The conversation survives a page load: the history comes back.
     shop.reload()
     expect(chat_log(shop)).to_contain_text("send a replacement today", timeout=WAIT_MS)

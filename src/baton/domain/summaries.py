@@ -42,6 +42,10 @@ TOPIC_FAMILIES: tuple[tuple[str, frozenset[str]], ...] = (
     ),
     ("cancelling", frozenset({"cancel", "cancelling", "canceling", "cancellation", "unsubscribe"})),
     (
+        "a faulty product",
+        frozenset({"broken", "faulty", "damaged", "defective", "doesn't work", "not working"}),
+    ),
+    (
         "a delivery",
         frozenset(
             {
@@ -63,10 +67,6 @@ TOPIC_FAMILIES: tuple[tuple[str, frozenset[str]], ...] = (
     (
         "their account",
         frozenset({"account", "login", "log in", "password", "sign in", "locked", "2fa", "email"}),
-    ),
-    (
-        "a faulty product",
-        frozenset({"broken", "faulty", "damaged", "defective", "doesn't work", "not working"}),
     ),
     ("an order", frozenset({"order", "ordered", "orders", "purchase", "bought"})),
 )

@@ -241,6 +241,7 @@
       border-radius: 999px; padding: 6px 14px; cursor: pointer; font-size: 14px; font-weight: 600;
     }
     .choice:hover { background: var(--accent-soft); }
+    .rating { display: flex; gap: 8px; margin-top: 8px; flex-wrap: wrap; }
 
     .typing {
       display: flex; align-items: center; gap: 8px; min-height: 26px; padding: 0 18px 6px;
@@ -731,6 +732,9 @@
     const when = timeLabel(message.created_at);
     if (when) item.title = when;
     insertInOrder(item, message.id);
+    if (Array.isArray(message.actions) && message.actions.indexOf("rate") >= 0) {
+      item.appendChild(buildRating());
+    }
     scrollToEnd();
 
     if (!quiet && message.author !== "customer" && ui.panel.hidden) {
@@ -739,6 +743,35 @@
       ui.badge.hidden = false;
       ui.launcher.setAttribute("aria-label", "Open chat (" + unread + " new)");
     }
+  }
+
+  /** Good-or-bad buttons under the satisfaction question; one answer, then thanks. */
+  function buildRating() {
+    const row = document.createElement("div");
+    row.className = "rating";
+    row.setAttribute("role", "group");
+    row.setAttribute("aria-label", "Rate the help you got");
+    [["good", "\u{1F44D} Good"], ["bad", "\u{1F44E} Bad"]].forEach(([value, text]) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "choice";
+      button.textContent = text;
+      button.addEventListener("click", async () => {
+        row.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+        try {
+          await api("POST", "/api/conversations/" + session.conversation_id + "/rating", {
+            rating: value,
+          });
+          row.textContent = "Thank you for letting us know!";
+        } catch (err) {
+          row.textContent = err.code === "already_rated"
+            ? "Thanks — we already have your rating."
+            : "Sorry, that didn't go through.";
+        }
+      });
+      row.appendChild(button);
+    });
+    return row;
   }
 
   function lastRendered() {
