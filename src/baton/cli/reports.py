@@ -15,7 +15,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from baton.bots.base import Answer
-from baton.cli.common import ConfigOption, apply_demo, console, settings_or_exit
+from baton.cli.common import ConfigOption, console, settings_or_exit
 from baton.config import Settings
 from baton.domain.turns import Turn
 from baton.runtime.bus import InProcessBus
@@ -55,8 +55,6 @@ def demo_data(
 ) -> None:
     """Generate a history of conversations and handoffs for the dashboard."""
     settings = settings_or_exit(config, demo=demo)
-    if demo:
-        apply_demo(settings)
 
     async def run() -> int:
         async with _context(settings) as ctx:
@@ -82,8 +80,6 @@ def metrics(
 ) -> None:
     """Handoff quality: first response, satisfaction, repeat contact, reasons, promises."""
     settings = settings_or_exit(config, demo=demo)
-    if demo:
-        apply_demo(settings)
 
     async def run() -> dict[str, Any]:
         async with _context(settings) as ctx:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import typer
 import uvicorn
 
 from baton.cli.check import script_problems
-from baton.cli.common import ConfigOption, apply_demo, console, err_console, settings_or_exit
+from baton.cli.common import ConfigOption, console, err_console, settings_or_exit
 from baton.web.app import create_app
 
 
@@ -17,6 +18,7 @@ def serve(
     demo: bool = typer.Option(False, "--demo", help="Demo shop knowledge base, SQLite, no setup."),
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, max=64, help="Processes (needs redis_url when > 1)."),
     config: Path | None = ConfigOption,
 ) -> None:
     """Start Baton: migrations first, then the API, the pages and the job runner."""
@@ -27,10 +29,33 @@ def serve(
         for problem in problems:
             err_console.print(f"  {problem}", highlight=False)
         raise typer.Exit(2)
-    if demo:
-        apply_demo(settings)
+    if workers > 1 and not settings.redis_url:
+        err_console.print(
+            "[bold red]Cannot start:[/] --workers needs redis_url, so that events reach every "
+            "process's sockets (set BATON_REDIS_URL=redis://…)"
+        )
+        raise typer.Exit(2)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     url = f"http://{host}:{port}/"
     console.print(f"[bold]Baton[/] on [link={url}]{url}[/link]" + (" (demo)" if demo else ""))
-    console.print(f"API docs at {url}docs · database {settings.database_url}", highlight=False)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    console.print(
+        f"Chat at {url} · console at {url}console · API docs at {url}docs · "
+        f"database {settings.database_url}",
+        highlight=False,
+    )
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    # Every worker builds the app from the same settings; the demo's secret must be shared.
+    if config is not None:
+        os.environ["BATON_CONFIG_FILE"] = str(config)
+    os.environ["BATON_SECRET_KEY"] = settings.secret()
+    os.environ["BATON_SERVE_DEMO"] = "1" if demo else "0"
+    uvicorn.run(
+        "baton.web.asgi:create_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )

@@ -49,6 +49,9 @@ class RedisBus:
                 await self._listener
         await self._client.aclose()
 
+    async def ping(self) -> None:
+        await self._client.ping()
+
     async def publish(self, event: Event) -> Event:
         payload = json.dumps(
             {

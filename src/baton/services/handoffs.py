@@ -65,21 +65,36 @@ async def count_available_agents(session: AsyncSession) -> int:
 async def pick_agent(session: AsyncSession) -> Agent | None:
     """The online agent with the fewest live conversations and room for one more.
 
-    The agent rows are locked (PostgreSQL), so two processes assigning at once cannot both
-    fill the last place.
+    Each candidate's row is locked before its load is counted again, so of two processes
+    assigning at once, the second sees the first's assignment: capacity is decided by the
+    database, not by luck.
     """
     load = (
         select(func.count(Conversation.id))
         .where(Conversation.assigned_agent_id == Agent.id, Conversation.state == "agent")
         .scalar_subquery()
     )
-    return await session.scalar(
-        select(Agent)
-        .where(Agent.active.is_(True), Agent.presence == "online", load < Agent.capacity)
-        .order_by(load, Agent.name)
-        .limit(1)
-        .with_for_update(of=Agent)
-    )
+    candidates = (
+        await session.scalars(
+            select(Agent.id)
+            .where(Agent.active.is_(True), Agent.presence == "online", load < Agent.capacity)
+            .order_by(load, Agent.name)
+            .limit(10)
+        )
+    ).all()
+    for agent_id in candidates:
+        agent = await session.scalar(select(Agent).where(Agent.id == agent_id).with_for_update())
+        if agent is None or agent.presence != "online" or not agent.active:
+            continue
+        # A new statement: under READ COMMITTED it sees assignments committed while we waited.
+        current = await session.scalar(
+            select(func.count(Conversation.id)).where(
+                Conversation.assigned_agent_id == agent.id, Conversation.state == "agent"
+            )
+        )
+        if int(current or 0) < agent.capacity:
+            return agent
+    return None
 
 
 def _move(tx: Transaction, conversation: Conversation, event: SwitchboardEvent) -> None:

@@ -36,7 +36,12 @@ from baton.services.knowledge_base import (
 )
 from baton.services.queue import sweep_queue
 from baton.services.script_files import read_script_folder
-from baton.store.database import create_engine, create_session_factory, upgrade
+from baton.store.database import (
+    create_engine,
+    create_session_factory,
+    database_ready,
+    upgrade,
+)
 from baton.web import ws
 from baton.web.errors import install_error_handlers
 from baton.web.limits import BodySizeLimit
@@ -47,6 +52,7 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 KB_POLL_SECONDS = 5.0
 PROMISE_CHECK_SECONDS = 30.0
+DRAIN_SECONDS = 20.0
 
 
 def create_app(
@@ -108,10 +114,15 @@ def create_app(
             tasks.append(asyncio.create_task(_follow_knowledge_base(ctx), name="baton-kb"))
         if run_jobs:
             tasks.append(asyncio.create_task(_watch_promises(ctx), name="baton-promises"))
+        app.state.redis_ping = getattr(the_bus, "ping", None)
         try:
             yield
         finally:
+            # Graceful: the runner finishes the job in hand before the process goes.
             ctx.jobs.stop()
+            if tasks and tasks[0].get_name() == "baton-jobs":
+                with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                    await asyncio.wait_for(asyncio.shield(tasks[0]), DRAIN_SECONDS)
             for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -150,7 +161,30 @@ def create_app(
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JSONResponse:
+        """The process is up."""
         return JSONResponse({"status": "ok", "version": __version__})
+
+    @app.get("/readyz", tags=["ops"])
+    async def readyz() -> JSONResponse:
+        """The database (and Redis, when used) answer: ready for traffic."""
+        checks: dict[str, str] = {}
+        try:
+            await database_ready(app.state.ctx.sessions)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"failing: {type(exc).__name__}"
+        ping = app.state.redis_ping
+        if ping is not None:
+            try:
+                await ping()
+                checks["redis"] = "ok"
+            except Exception as exc:
+                checks["redis"] = f"failing: {type(exc).__name__}"
+        ready = all(value == "ok" for value in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
 
     @app.get("/", include_in_schema=False)
     async def demo_page() -> FileResponse:
