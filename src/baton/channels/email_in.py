@@ -25,7 +25,7 @@ from typing import Literal
 
 from mailparser_reply import EmailReplyParser  # type: ignore[import-untyped]
 
-from baton.channels.email_settings import EmailSettings
+from baton.domain.email_settings import EmailSettings
 
 REPLY_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pl", "sv", "da", "cs", "ja", "zh", "ko")
 TOKEN_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To")

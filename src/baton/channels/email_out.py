@@ -37,7 +37,7 @@ import aiosmtplib
 from email_validator import EmailNotValidError, validate_email
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from baton.channels.email_settings import EmailSettings, parse_single_address
+from baton.domain.email_settings import EmailSettings, parse_single_address
 from baton.runtime.jobs import PermanentJobError
 
 MAX_HEADER_CHARS = 200
