@@ -77,7 +77,8 @@ async def test_two_processes_assigning_at_once_never_exceed_capacity(
     async with ctx.sessions() as session:
         held = await session.scalar(
             text(
-                "SELECT count(*) FROM conversations WHERE assigned_agent_id = :a AND state = 'agent'"
+                "SELECT count(*) FROM conversations"
+                " WHERE assigned_agent_id = :a AND state = 'agent'"
             ),
             {"a": agent.id},
         )

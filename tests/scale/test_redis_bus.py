@@ -24,9 +24,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def _next(events: object, timeout: float = 10.0) -> Event:
+async def _next(events: object, seconds: float = 10.0) -> Event:
     iterator = events.__aiter__()  # type: ignore[attr-defined]
-    event: Event = await asyncio.wait_for(iterator.__anext__(), timeout)
+    event: Event = await asyncio.wait_for(iterator.__anext__(), seconds)
     return event
 
 
@@ -115,7 +115,7 @@ async def test_after_a_redis_restart_the_bus_reconnects_and_tells_sockets_to_cat
             while True:
                 await bus.publish(Event("conversation.created", "c3", False, {}, 3))
                 try:
-                    event = await _next(events, timeout=1.0)
+                    event = await _next(events, seconds=1.0)
                 except TimeoutError:
                     assert time.monotonic() < deadline, "the bus never reconnected"
                     continue
