@@ -1,0 +1,202 @@
+"""Two Baton processes on PostgreSQL and Redis: a live handoff across them, and one killed.
+
+A customer's socket is on process A, the agent's on process B. They see each other's messages
+in order, once each; when A dies (SIGKILL) the customer reconnects to B and misses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+
+from tests.conftest import POSTGRES_URL, REDIS_URL, need_service
+
+BATON = Path(sys.executable).with_name("baton")
+ALWAYS_OPEN = json.dumps(
+    {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+)
+AGENT = ("sam@x.example", "correct-horse-1")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"baton serve exited:\n{log.read_text()}")
+        try:
+            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"baton serve never became ready:\n{log.read_text()}")
+
+
+@pytest.fixture
+def two_processes(
+    database_url: str, tmp_path: Path
+) -> Iterator[list[tuple[str, subprocess.Popen[bytes]]]]:
+    if not database_url.startswith("postgresql"):
+        need_service(POSTGRES_URL, "postgres")
+        pytest.skip("runs on PostgreSQL only")
+    redis_url = need_service(REDIS_URL, "redis")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BATON_")}
+    env.update(
+        {
+            "BATON_DATABASE_URL": database_url,
+            "BATON_REDIS_URL": redis_url,
+            "BATON_SECRET_KEY": "k" * 40,
+            "BATON_HANDOFF__LIVE_CHAT": "true",
+            "BATON_BUSINESS_HOURS__WEEKLY": ALWAYS_OPEN,
+        }
+    )
+    subprocess.run(
+        [str(BATON), "agent", "add", AGENT[0], "--name", "Sam", "--password", AGENT[1]],
+        env=env,
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    started: list[tuple[str, subprocess.Popen[bytes]]] = []
+    for name in ("a", "b"):
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        log = tmp_path / f"{name}.log"
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                [str(BATON), "serve", "--port", str(port)],
+                env={**env, "BATON_PUBLIC_URL": url},
+                cwd=tmp_path,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        _wait_healthy(url, process, log)
+        started.append((url, process))
+    yield started
+    for _, process in started:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+class Socket:
+    """A WebSocket client that remembers every event it saw."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.events: list[dict[str, Any]] = []
+
+    async def until(self, predicate: Any, seconds: float = 15) -> dict[str, Any]:
+        async with asyncio.timeout(seconds):
+            while True:
+                frame = json.loads(await self.connection.recv())
+                if frame["type"] == "event":
+                    self.events.append(frame["event"])
+                    if predicate(frame["event"]):
+                        return dict(frame["event"])
+
+
+def _body(text: str) -> Any:
+    return lambda e: e["type"] == "message.created" and e["data"]["body"] == text
+
+
+async def _widget(url: str, conversation: dict[str, Any], last: int = 0) -> AsyncIterator[Socket]:
+    ws_url = url.replace("http", "ws") + "/ws/widget"
+    async with websockets.connect(ws_url, origin=url) as connection:  # type: ignore[arg-type]
+        await connection.send(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "conversation_id": conversation["conversation"]["id"],
+                    "token": conversation["token"],
+                    "last_event_id": last,
+                }
+            )
+        )
+        assert json.loads(await connection.recv())["type"] == "welcome"
+        yield Socket(connection)
+
+
+async def test_a_live_handoff_across_two_processes_survives_one_being_killed(
+    two_processes: list[tuple[str, subprocess.Popen[bytes]]],
+) -> None:
+    (url_a, process_a), (url_b, _) = two_processes
+    async with httpx.AsyncClient(base_url=url_b) as agent_http:
+        login = await agent_http.post(
+            "/api/console/login", json={"email": AGENT[0], "password": AGENT[1]}
+        )
+        csrf = {"X-CSRF-Token": login.json()["csrf_token"]}
+        await agent_http.post("/api/console/presence", json={"presence": "online"}, headers=csrf)
+        cookie = f"baton_session={agent_http.cookies['baton_session']}"
+        console_url = url_b.replace("http", "ws") + "/ws/console"
+        async with websockets.connect(
+            console_url,
+            origin=url_b,
+            additional_headers={"Cookie": cookie},  # type: ignore[arg-type]
+        ) as console_connection:
+            console = Socket(console_connection)
+            async with httpx.AsyncClient(base_url=url_a) as customer_http:
+                conversation = (await customer_http.post("/api/conversations", json={})).json()
+                conversation_id = conversation["conversation"]["id"]
+                widget_gen = _widget(url_a, conversation)
+                customer = await widget_gen.__anext__()
+                await customer.connection.send(
+                    json.dumps(
+                        {"type": "message", "text": "I want to talk to a person", "client_id": "c1"}
+                    )
+                )
+                await console.until(lambda e: e["type"] == "handoff.escalated")
+                claimed = await agent_http.post(
+                    f"/api/console/conversations/{conversation_id}/claim", headers=csrf
+                )
+                assert claimed.status_code == 200
+                await customer.until(lambda e: e["data"].get("author_name") == "Sam")
+                await agent_http.post(
+                    f"/api/console/conversations/{conversation_id}/messages",
+                    json={"text": "Hi, Sam here."},
+                    headers=csrf,
+                )
+                await customer.until(_body("Hi, Sam here."))
+                await customer.connection.send(
+                    json.dumps({"type": "message", "text": "Thanks Sam!", "client_id": "c2"})
+                )
+                await console.until(_body("Thanks Sam!"))
+                last_seen = max(e["id"] for e in customer.events)
+
+                # Process A dies mid-conversation; meanwhile the agent keeps writing.
+                process_a.send_signal(signal.SIGKILL)
+                process_a.wait(timeout=10)
+                await agent_http.post(
+                    f"/api/console/conversations/{conversation_id}/messages",
+                    json={"text": "Your replacement ships today."},
+                    headers=csrf,
+                )
+            # The customer's widget reconnects, to the process still running.
+            async for resumed in _widget(url_b, conversation, last=last_seen):
+                event = await resumed.until(_body("Your replacement ships today."))
+                ids = [e["id"] for e in resumed.events]
+                assert min(ids) > last_seen and ids == sorted(set(ids))
+                assert event["conversation_id"] == conversation_id
+                break
+    bodies = [e["data"]["body"] for e in console.events if e["type"] == "message.created"]
+    assert bodies.count("Thanks Sam!") == 1
