@@ -468,12 +468,17 @@
     };
     const contact = readContact();
     if (contact) body.contact = contact;
+    // A signed identity from the site's server (data-identity) is trusted over data-name/email.
+    const identity = script && script.getAttribute("data-identity");
+    if (identity) body.identity = identity;
     starting = api("POST", "/api/conversations", body)
       .catch((err) => {
-        // A contact the server refuses (say, a malformed data-email) must not stop the chat.
-        if (contact && err instanceof ApiError && err.status === 422) {
-          console.warn("Baton widget: the contact details were refused (" + err.message + ").");
+        // Details the server refuses (a malformed data-email, an expired identity) must not
+        // stop the chat: start it without them.
+        if ((contact || identity) && err instanceof ApiError && err.status === 422) {
+          console.warn("Baton widget: the customer details were refused (" + err.message + ").");
           delete body.contact;
+          delete body.identity;
           return api("POST", "/api/conversations", body);
         }
         throw err;
