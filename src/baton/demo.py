@@ -26,7 +26,7 @@ def apply_demo(settings: Settings) -> Settings:
 
 def demo_articles() -> Path:
     """The demo shop's knowledge base, from a checkout or the current folder."""
-    for root in (Path(__file__).resolve().parents[3], Path.cwd()):
+    for root in (Path(__file__).resolve().parents[2], Path.cwd()):
         candidate = root / "examples" / "demo-shop" / "articles"
         if candidate.is_dir():
             return candidate

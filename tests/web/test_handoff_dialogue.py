@@ -188,7 +188,7 @@ def test_the_bot_offers_a_human_when_it_cannot_answer_and_a_decline_is_respected
     chat.start()
     reply = chat.say("Can you engrave a message on a lamp base?")
     assert chat.state() == "offered"
-    assert "beyond what I know" in reply and "loop in our support team" in reply
+    assert "don't want to guess" in reply and "loop in our support team" in reply
     declined = chat.say("no thanks, I'm fine")
     assert chat.state() == "bot"
     assert "talk to a person" in declined

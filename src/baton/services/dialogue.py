@@ -261,11 +261,9 @@ class _Step:
             offer = self.ctx.scripts.render(
                 "offer", reason=decision.reasons[0], first_name=self.first_name
             )
-            text = (
-                offer
-                if answer.fallback and answer.article_id == "__failure__"
-                else (f"{answer.text}\n\n{offer}")
-            )
+            # After a fallback the offer itself says honestly that the bot doesn't know; an
+            # answer the bot did find comes first, then the offer.
+            text = offer if answer.fallback else f"{answer.text}\n\n{offer}"
             await self.say(text, offer=True, **answer_meta)
             self.move(SwitchboardEvent.OFFER)
             self.conversation.meta = {
