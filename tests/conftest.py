@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import hypothesis  # noqa: F401  (imported up front: see below)
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -26,6 +27,8 @@ from baton.services.context import ServiceContext
 from baton.services.jobs import register_job_handlers
 from baton.store.database import create_engine, create_session_factory, upgrade
 
+# Hypothesis is imported before any test runs: a lazy import later in the session can meet a
+# CPython 3.11 bug in AST compilation ("recursion depth mismatch") and fail the run at its end.
 POSTGRES_URL = os.environ.get("BATON_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("BATON_TEST_REDIS_URL")
 REQUIRE_SERVICES = os.environ.get("BATON_TEST_REQUIRE_SERVICES") == "1"

@@ -10,12 +10,14 @@ from __future__ import annotations
 import secrets
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from baton.bots.http_bot import HttpBotSettings
 from baton.bots.knowledge_base import KnowledgeBaseSettings
+from baton.bots.llm import LlmSettings
 from baton.domain.business_hours import BusinessHoursSettings
 from baton.domain.email_settings import EmailSettings
 from baton.domain.policy import PolicySettings
@@ -104,7 +106,13 @@ class Settings(BaseSettings):
         10.0, gt=0, le=120, description="A bot slower than this hands the conversation on."
     )
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    bot_backend: Literal["knowledge_base", "llm", "http"] = Field(
+        "knowledge_base",
+        description="Who answers: the built-in bot, an LLM over the knowledge base, or your bot.",
+    )
     bot: KnowledgeBaseSettings = Field(default_factory=KnowledgeBaseSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+    http_bot: HttpBotSettings = Field(default_factory=HttpBotSettings)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
     business_hours: BusinessHoursSettings = Field(default_factory=BusinessHoursSettings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -24,3 +25,8 @@ class Bot(Protocol):
     async def answer(self, message: str, history: Sequence[Turn]) -> Answer:
         """Answer `message`, given the conversation's earlier turns (oldest first)."""
         ...
+
+
+# The conversation being answered, for backends that keep state of their own per conversation
+# (an external bot's session id); set by the service that calls `answer`.
+CURRENT_CONVERSATION: ContextVar[str] = ContextVar("baton_current_conversation", default="")

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from baton.bots.base import Answer
+from baton.bots.base import CURRENT_CONVERSATION, Answer
 from baton.domain.contact_capture import (
     asks_about_offer,
     find_email,
@@ -119,6 +119,7 @@ def contact_view(contact: Contact | None) -> ContactView:
 
 
 async def _ask_bot(ctx: ServiceContext, snapshot: _Snapshot) -> Answer:
+    CURRENT_CONVERSATION.set(snapshot.message.conversation_id)
     try:
         return await asyncio.wait_for(
             ctx.bot.answer(snapshot.message.body, snapshot.history),
