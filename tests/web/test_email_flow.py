@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
+import aiosmtplib
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -16,7 +17,8 @@ from baton.channels.email_jobs import register_email_jobs
 from baton.config import Settings
 from baton.domain.email_settings import EmailSettings
 from baton.runtime.clock import FrozenClock
-from baton.services import agents
+from baton.services import agents, handoffs
+from baton.services.alerts import check_promises
 from baton.services.context import ServiceContext
 from baton.store.tables import Conversation, OutboxJob
 from baton.web.app import create_app
@@ -245,3 +247,66 @@ def test_mail_that_cannot_be_trusted_is_held_not_posted(
 def test_unknown_token_and_missing_secret(client: TestClient) -> None:
     assert _post(client, _reply("0" * 32, "a@b.example", "hi")).json() == {"status": "held"}
     assert _post(client, _reply("0" * 32, "a@b.example", "hi"), secret="wrong").status_code == 401
+
+
+def test_a_promise_about_to_break_is_mailed_to_the_team(
+    client: TestClient, smtp: SmtpTestServer, clock: FrozenClock
+) -> None:
+    _escalate(client)
+    _run_jobs(client)
+    clock.advance(timedelta(hours=1, minutes=45))
+    client.portal.call(lambda: check_promises(_ctx(client)))  # type: ignore[union-attr]
+    _run_jobs(client)
+    alerts = [d.parsed() for d in smtp.handler.deliveries if "Promise at risk" in d.raw.decode()]
+    assert len(alerts) == 1 and alerts[0]["To"] == "support@lumen.example"
+
+
+def test_a_resolved_customer_is_asked_by_email_with_links_that_work_once(
+    client: TestClient, smtp: SmtpTestServer
+) -> None:
+    ctx = _ctx(client)
+    agent = client.portal.call(  # type: ignore[union-attr]
+        lambda: agents.create_agent(
+            ctx, email="kim@lumen.example", name="Kim", password="0123456789"
+        )
+    )
+    conversation_id, _ = _escalate(client)
+    call = client.portal.call  # type: ignore[union-attr]
+    call(lambda: handoffs.claim_conversation(ctx, conversation_id, acting=agent.id))
+    call(lambda: handoffs.resolve_conversation(ctx, conversation_id, acting=agent.id))
+    _run_jobs(client)
+    [request] = [
+        m
+        for m in (d.parsed() for d in smtp.handler.deliveries)
+        if m["Subject"].startswith("How did")
+    ]
+    body = request.get_content()
+    good = next(line.split(": ", 1)[1] for line in body.splitlines() if line.startswith("Good:"))
+    path = good.removeprefix(ctx.settings.public_url)
+    assert client.get(path).status_code == 200
+    assert client.get(path).status_code == 409
+
+
+async def test_the_built_in_smtp_receiver_posts_an_agents_reply(
+    database_url: str, clock: FrozenClock, smtp: SmtpTestServer
+) -> None:
+    port = free_port()
+    app = _app(database_url, clock, smtp.port)
+    app.state.settings.email.inbound_smtp_port = port
+    with TestClient(app) as client:
+        client.portal.call(  # type: ignore[union-attr]
+            lambda: agents.create_agent(
+                _ctx(client), email="sam@lumen.example", name="Sam", password="0123456789"
+            )
+        )
+        conversation_id, auth = _escalate(client)
+        raw = _reply(_token(client, conversation_id), "sam@lumen.example", "Sorted, Ana.")
+        await aiosmtplib.send(
+            raw,
+            sender="sam@lumen.example",
+            recipients=[f"reply+{_token(client, conversation_id)}@reply.lumen.example"],
+            hostname="127.0.0.1",
+            port=port,
+        )
+        messages = client.get(f"/api/conversations/{conversation_id}", headers=auth).json()
+        assert messages["messages"][-1]["body"] == "Sorted, Ana."

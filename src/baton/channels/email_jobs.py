@@ -19,6 +19,7 @@ from baton.channels.email_out import (
     TranscriptLine,
     build_customer_confirmation,
     build_escalation_email,
+    build_notice,
     build_reply_email,
     build_transport,
     confirmation_message_id,
@@ -28,15 +29,20 @@ from baton.services.context import ServiceContext
 from baton.services.email import (
     HandoffEmailView,
     post_email_reply,
+    read_alert_recipient,
     read_handoff_for_email,
+    read_rating_request,
     read_reply_for_email,
     record_mail,
 )
 from baton.services.email_queue import (
+    ALERT_EMAIL_JOB,
     CONFIRMATION_EMAIL_JOB,
     ESCALATION_EMAIL_JOB,
+    RATING_EMAIL_JOB,
     REPLY_EMAIL_JOB,
 )
+from baton.services.satisfaction import rating_link
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +71,7 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
     settings = ctx.settings.email
     sender = transport or build_transport(settings)
 
-    async def send(message: Any, kind: str, conversation_id: str) -> None:
+    async def send(message: Any, kind: str, conversation_id: str | None) -> None:
         note = await sender.send(message)
         await record_mail(
             ctx,
@@ -73,7 +79,7 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
             status="sent",
             kind=kind,
             raw=message.as_string(),
-            conversation_id=conversation_id,
+            conversation_id=conversation_id or None,
             message_id=str(message["Message-ID"]).strip(),
             sender=str(message["From"]),
             recipients=str(message["To"]),
@@ -116,6 +122,57 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
         )
         await send(message, "reply", view.conversation_id)
 
+    async def alert(payload: dict[str, Any]) -> None:
+        view = await read_alert_recipient(ctx, str(payload["handoff_id"]))
+        if not view.to:
+            return
+        broken = payload.get("kind") == "broken"
+        when = view.promised_by.strftime("%H:%M UTC") if view.promised_by else "the promised time"
+        subject = (
+            f"Promise broken: {view.customer_name or 'a customer'} was promised a reply by {when}"
+            if broken
+            else f"Promise at risk: reply to {view.customer_name or 'a customer'} by {when}"
+        )
+        text = (
+            f"{view.summary}\n\nThe customer was told: {view.promise_text}.\n"
+            f"{'That time has passed' if broken else 'That time is close'}: "
+            f"please reply now.\n\n{view.console_url}\n"
+        )
+        message = build_notice(
+            to=view.to,
+            subject=subject,
+            text=text,
+            message_id=f"<alert-{payload.get('kind')}-{payload['handoff_id']}@{settings.reply_domain}>",
+            settings=settings,
+            sent_at=ctx.clock.now(),
+        )
+        await send(message, "alert", "")
+
+    async def rating(payload: dict[str, Any]) -> None:
+        handoff_id = str(payload["handoff_id"])
+        view = await read_rating_request(ctx, handoff_id)
+        if not view.to:
+            return
+        first = (view.customer_name or "").split(" ")[0]
+        text = (
+            f"Hello{' ' + first if first else ''},\n\n"
+            f"How did {ctx.settings.company_name} do? One click is enough:\n\n"
+            f"Good: {rating_link(ctx, handoff_id, 'good')}\n"
+            f"Bad:  {rating_link(ctx, handoff_id, 'bad')}\n\n"
+            "Thank you — it helps us get this right.\n"
+        )
+        message = build_notice(
+            to=view.to,
+            subject=f"How did {ctx.settings.company_name} do?",
+            text=text,
+            message_id=f"<rating-{handoff_id}@{settings.reply_domain}>",
+            settings=settings,
+            sent_at=ctx.clock.now(),
+        )
+        await send(message, "rating", "")
+
+    ctx.jobs.register(ALERT_EMAIL_JOB, alert)
+    ctx.jobs.register(RATING_EMAIL_JOB, rating)
     ctx.jobs.register(ESCALATION_EMAIL_JOB, escalation)
     ctx.jobs.register(CONFIRMATION_EMAIL_JOB, confirmation)
     ctx.jobs.register(REPLY_EMAIL_JOB, reply)

@@ -653,3 +653,22 @@ def build_transport(settings: EmailSettings) -> MailTransport:
     if settings.smtp_host is None:
         return LocalMailbox(settings.mailbox_folder)
     return SmtpTransport(settings)
+
+
+def build_notice(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    message_id: str,
+    settings: EmailSettings,
+    sent_at: datetime | None = None,
+) -> EmailMessage:
+    """A short automatic notice (a promise alert, a rating request): plain text, safe headers."""
+    message = _new_message(message_id, sent_at)
+    _set_subject(message, clean_header_text(subject, MAX_SUBJECT_CHARS))
+    message["From"] = _from_mailbox(settings)
+    message["To"] = check_customer_address(to)
+    _mark_automatic(message)
+    message.set_content(clean_body_text(text))
+    return _finish(message)

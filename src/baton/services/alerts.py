@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from baton.runtime.bus import Event
 from baton.services.context import ServiceContext, transaction
+from baton.services.email_queue import enqueue_alert_email
 from baton.store.tables import Handoff
 
 ALERT_LEAD = timedelta(minutes=30)
@@ -61,5 +62,8 @@ async def check_promises(ctx: ServiceContext, *, lead: timedelta = ALERT_LEAD) -
                 },
             )
             tx.on_commit(event)
+            refreshed = await tx.session.get(Handoff, handoff.id)
+            if refreshed is not None:
+                await enqueue_alert_email(ctx, tx, refreshed, event.type.split(".")[1])
             sent.append(event)
     return sent

@@ -261,3 +261,52 @@ async def post_email_reply(
     except UserError as exc:
         return await keep("held", conversation.id, exc.message)
     return await keep("posted", conversation.id, None)
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    to: str | None
+    customer_name: str | None
+    summary: str
+    promise_text: str
+    promised_by: datetime | None
+    console_url: str
+
+
+async def read_alert_recipient(ctx: ServiceContext, handoff_id: str) -> NoticeView:
+    """Who hears about a promise at risk: the assigned agent, else the support address."""
+    async with ctx.sessions() as session:
+        handoff = await session.get(Handoff, handoff_id)
+        if handoff is None:
+            raise NotFound("no such handoff")
+        agent = await session.get(Agent, handoff.agent_id) if handoff.agent_id else None
+        conversation = await session.get(Conversation, handoff.conversation_id)
+        contact = await session.get(Contact, conversation.contact_id) if conversation else None
+    address = agent.email if agent is not None else None
+    if address is None:
+        address = ctx.settings.email.support_address.split("<")[-1].rstrip(">").strip()
+    return NoticeView(
+        to=address,
+        customer_name=contact.name if contact else None,
+        summary=handoff.summary,
+        promise_text=handoff.promise_text or "",
+        promised_by=handoff.promised_by,
+        console_url=f"{ctx.settings.public_url}/console#{handoff.conversation_id}",
+    )
+
+
+async def read_rating_request(ctx: ServiceContext, handoff_id: str) -> NoticeView:
+    async with ctx.sessions() as session:
+        handoff = await session.get(Handoff, handoff_id)
+        if handoff is None:
+            raise NotFound("no such handoff")
+        conversation = await session.get(Conversation, handoff.conversation_id)
+        contact = await session.get(Contact, conversation.contact_id) if conversation else None
+    return NoticeView(
+        to=contact.email if contact else None,
+        customer_name=contact.name if contact else None,
+        summary=handoff.summary,
+        promise_text=handoff.promise_text or "",
+        promised_by=handoff.promised_by,
+        console_url="",
+    )

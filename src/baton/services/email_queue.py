@@ -11,6 +11,8 @@ from baton.store.tables import Handoff, Message
 ESCALATION_EMAIL_JOB = "escalation_email"
 CONFIRMATION_EMAIL_JOB = "customer_confirmation"
 REPLY_EMAIL_JOB = "reply_email"
+ALERT_EMAIL_JOB = "alert_email"
+RATING_EMAIL_JOB = "rating_email"
 # While the bot is still asking for the customer's email, wait a little so the escalation
 # carries it; the job runs regardless, so a customer who leaves is never lost.
 COLLECTING_GRACE = timedelta(minutes=3)
@@ -51,4 +53,28 @@ async def enqueue_reply_email(ctx: ServiceContext, tx: Transaction, message: Mes
         {"message_id": message.id},
         now=ctx.clock.now(),
         dedupe_key=f"{REPLY_EMAIL_JOB}:{message.id}",
+    )
+
+
+async def enqueue_alert_email(
+    ctx: ServiceContext, tx: Transaction, handoff: Handoff, kind: str
+) -> None:
+    """Tell the assigned agent (or the team) that a promise is about to break, or broke."""
+    await enqueue_job(
+        tx.session,
+        ALERT_EMAIL_JOB,
+        {"handoff_id": handoff.id, "kind": kind},
+        now=ctx.clock.now(),
+        dedupe_key=f"{ALERT_EMAIL_JOB}:{kind}:{handoff.id}",
+    )
+
+
+async def enqueue_rating_email(ctx: ServiceContext, tx: Transaction, handoff: Handoff) -> None:
+    """Ask the customer by email too, with one-click links (once per handoff)."""
+    await enqueue_job(
+        tx.session,
+        RATING_EMAIL_JOB,
+        {"handoff_id": handoff.id},
+        now=ctx.clock.now(),
+        dedupe_key=f"{RATING_EMAIL_JOB}:{handoff.id}",
     )

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from baton.runtime.bus import Event
 from baton.services.context import ServiceContext, Transaction, transaction
 from baton.services.conversations import lock_conversation, message_event
+from baton.services.email_queue import enqueue_rating_email
 from baton.services.errors import Conflict, InvalidInput, NotFound
 from baton.store.tables import Contact, Conversation, Handoff, Message
 
@@ -57,6 +58,8 @@ async def ask_for_rating(
     tx.session.add(question)
     await tx.session.flush()
     tx.on_commit(message_event(question))
+    if contact is not None and contact.email:
+        await enqueue_rating_email(ctx, tx, handoff)
 
 
 def _check(rating: str, comment: str | None) -> str | None:
