@@ -55,6 +55,7 @@ class BatonServer:
     agent_name: str
     agent_password: str
     log: Path
+    env: dict[str, str]
 
 
 def _missing(reason: str) -> None:
@@ -132,7 +133,7 @@ def baton(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BatonServer]:
             if time.monotonic() > deadline:
                 pytest.fail(f"baton serve did not answer /healthz:\n{log.read_text()}")
             time.sleep(0.2)
-        yield BatonServer(url, AGENT_EMAIL, AGENT_NAME, AGENT_PASSWORD, log)
+        yield BatonServer(url, AGENT_EMAIL, AGENT_NAME, AGENT_PASSWORD, log, env)
     finally:
         server.terminate()
         try:

@@ -32,7 +32,7 @@
   function stackedBars(target, rows) {
     const width = 900, height = 260, left = 36, bottom = 24;
     const totals = rows.map((r) => REASONS.reduce((sum, k) => sum + (r[k] || 0), 0));
-    const max = Math.max(1, ...totals);
+    const max = Math.max(4, ...totals); // at least 4, so the axis shows whole numbers
     const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "Escalation reasons over time" });
     const step = (width - left) / Math.max(1, rows.length);
     for (let i = 0; i <= 4; i++) {
@@ -113,7 +113,8 @@
       li.textContent = `${g.example} (${g.count})`;
       return li;
     }));
-    $("late").replaceChildren(...report.over_4h.map((h) => {
+    const late = report.over_4h.slice(0, 15);
+    $("late").replaceChildren(...late.map((h) => {
       const li = document.createElement("li");
       const a = document.createElement("a");
       a.href = "/console#" + encodeURIComponent(h.conversation_id);
@@ -121,6 +122,11 @@
       li.append(a);
       return li;
     }));
+    if (report.over_4h.length > late.length) {
+      const more = document.createElement("li");
+      more.textContent = `… and ${report.over_4h.length - late.length} more (see the CSV export)`;
+      $("late").append(more);
+    }
   }
 
   async function load() {
