@@ -58,3 +58,23 @@ def test_init_then_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "baton.db").exists()
+
+
+def test_kb_import_is_all_or_nothing_and_names_the_bad_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BATON_SECRET_KEY", "k" * 40)
+    good = tmp_path / "kb"
+    good.mkdir()
+    (good / "returns.md").write_text(
+        "---\nid: returns\ntitle: Returns\nquestions:\n  - how do I return it\n---\n30 days.\n"
+    )
+    first = runner.invoke(app, ["kb", "import", str(good)])
+    assert first.exit_code == 0, first.output
+    (good / "broken.md").write_text("---\nid: broken\nquestions: [a\n---\nbody\n")
+    second = runner.invoke(app, ["kb", "import", str(good)])
+    assert second.exit_code == 1
+    assert "broken.md" in second.output and "line" in second.output
+    listed = runner.invoke(app, ["kb", "list"])
+    assert "returns" in listed.output and "broken" not in listed.output.replace("broken.md", "")
