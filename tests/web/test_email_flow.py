@@ -310,3 +310,20 @@ async def test_the_built_in_smtp_receiver_posts_an_agents_reply(
         )
         messages = client.get(f"/api/conversations/{conversation_id}", headers=auth).json()
         assert messages["messages"][-1]["body"] == "Sorted, Ana."
+
+
+def test_a_permanently_refused_email_is_shown_as_failed_in_the_console(
+    client: TestClient, smtp: SmtpTestServer
+) -> None:
+    smtp.handler.fail_always("550 5.1.1 mailbox unavailable")
+    client.portal.call(  # type: ignore[union-attr]
+        lambda: agents.create_agent(
+            _ctx(client), email="lee@lumen.example", name="Lee", password="0123456789"
+        )
+    )
+    _escalate(client)
+    _run_jobs(client)
+    client.post("/api/console/login", json={"email": "lee@lumen.example", "password": "0123456789"})
+    failed = client.get("/api/console/mail").json()["failed"]
+    assert {job["kind"] for job in failed} >= {"escalation_email"}
+    assert all("550" in job["reason"] for job in failed)

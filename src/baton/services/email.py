@@ -19,10 +19,11 @@ from baton.domain.turns import ContactView, PageView, Turn
 from baton.runtime.bus import Event
 from baton.services.context import ServiceContext, transaction
 from baton.services.conversations import receive_customer_message
+from baton.services.email_queue import MAIL_JOB_KINDS
 from baton.services.errors import NotFound, UserError
 from baton.services.handoffs import send_agent_reply
 from baton.store.database import AsyncSession
-from baton.store.tables import Agent, Contact, Conversation, Handoff, Mail, Message
+from baton.store.tables import Agent, Contact, Conversation, Handoff, Mail, Message, OutboxJob
 
 log = logging.getLogger(__name__)
 
@@ -310,3 +311,15 @@ async def read_rating_request(ctx: ServiceContext, handoff_id: str) -> NoticeVie
         promised_by=handoff.promised_by,
         console_url="",
     )
+
+
+async def list_failed_mail_jobs(ctx: ServiceContext, *, limit: int = 50) -> list[OutboxJob]:
+    """Emails that could not be delivered (a permanent refusal, or every retry used up)."""
+    async with ctx.sessions() as session:
+        query = (
+            select(OutboxJob)
+            .where(OutboxJob.status == "failed", OutboxJob.kind.in_(MAIL_JOB_KINDS))
+            .order_by(OutboxJob.id.desc())
+            .limit(limit)
+        )
+        return list((await session.scalars(query)).all())

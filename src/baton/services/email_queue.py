@@ -13,6 +13,13 @@ CONFIRMATION_EMAIL_JOB = "customer_confirmation"
 REPLY_EMAIL_JOB = "reply_email"
 ALERT_EMAIL_JOB = "alert_email"
 RATING_EMAIL_JOB = "rating_email"
+MAIL_JOB_KINDS = (
+    ESCALATION_EMAIL_JOB,
+    CONFIRMATION_EMAIL_JOB,
+    REPLY_EMAIL_JOB,
+    ALERT_EMAIL_JOB,
+    RATING_EMAIL_JOB,
+)
 # While the bot is still asking for the customer's email, wait a little so the escalation
 # carries it; the job runs regardless, so a customer who leaves is never lost.
 COLLECTING_GRACE = timedelta(minutes=3)

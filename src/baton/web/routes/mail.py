@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 
 from baton.channels.email_jobs import receive_raw_email
 from baton.services.auth import Unauthorized
-from baton.services.email import list_mail
+from baton.services.email import list_failed_mail_jobs, list_mail
 from baton.services.errors import UserError
 from baton.web.console_auth import CurrentAgent
 from baton.web.deps import Ctx, limit_address
@@ -45,7 +45,19 @@ async def inbound_email(
 async def mail_log(response: Response, ctx: Ctx, me: CurrentAgent) -> dict[str, Any]:
     """Sent mail (the local mailbox when no SMTP server is set) and held inbound mail."""
     response.headers["Cache-Control"] = "private, no-store"
+    failed = await list_failed_mail_jobs(ctx)
     return {
+        "failed": [
+            {
+                "id": job.id,
+                "kind": job.kind,
+                "attempts": job.attempts,
+                "reason": job.last_error,
+                "payload": job.payload,
+                "created_at": job.created_at.isoformat(),
+            }
+            for job in failed
+        ],
         "mail": [
             {
                 "id": m.id,
@@ -61,5 +73,5 @@ async def mail_log(response: Response, ctx: Ctx, me: CurrentAgent) -> dict[str, 
                 "created_at": m.created_at.isoformat(),
             }
             for m in await list_mail(ctx)
-        ]
+        ],
     }

@@ -306,6 +306,9 @@
     $("me-name").textContent = me.name;
     $("agents-open").hidden = me.role !== "admin";
     showPresence(me.presence);
+    // A console opened afresh starts from now: the lists below already show the present, so
+    // old events (and old alerts) are not replayed.
+    if (!lastEventId && answer.last_event_id) remember(answer.last_event_id);
     await Promise.all([refreshLists(), loadAgents()]);
     connect();
   }
@@ -972,6 +975,22 @@
         break;
       case "typing":
         if (isSelected && data.who === "customer") showCustomerTyping();
+        break;
+      case "promise.at_risk":
+      case "promise.broken":
+        // A promise to a customer is about to break (or has): say so, whoever holds it.
+        if (!data.agent_id || !me || data.agent_id === me.id) {
+          toast(
+            (event.type === "promise.broken" ? "Promise broken: " : "Promise at risk: ") +
+              (data.summary || "a customer is waiting") +
+              (data.promise ? " (promised " + data.promise + ")" : ""),
+            "alert",
+            () => select(id),
+            id,
+          );
+          beep();
+        }
+        refreshSoon();
         break;
       case "agent.presence":
         agents.forEach((agent) => {
