@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from baton.domain.asks import normalise, repair_word
+from baton.domain.policy import decide
 from baton.domain.reasons import ReasonCategory
 from baton.domain.signals import (
     Signal,
@@ -391,3 +392,113 @@ def test_every_signal_explains_itself() -> None:
     history = [customer("my card was charged twice"), fallback()]
     for signal in read_signals("so can you FIX IT OR NOT!!!", history):
         assert signal.evidence and signal.weight > 0
+
+
+# --- generalisation: shapes of asks and complaints, and what is not one -------------------------
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        pytest.param("phone number?", id="bare-phone-number"),
+        pytest.param("what's your customer service phone number", id="service-number"),
+        pytest.param("Give me a number to call.", id="number-to-call"),
+        pytest.param("transfer me", id="bare-transfer"),
+        pytest.param("yo can i get an agent on here", id="can-i-get"),
+        pytest.param("I'd like to be contacted by a claims handler", id="contacted-by-role"),
+        pytest.param("who do I complain to", id="who-complain"),
+        pytest.param("Any chance I could have a word with someone in accounts?", id="a-word"),
+        pytest.param("can I speak to an admissions officer please", id="role-please"),
+        pytest.param("connect me with the concerned person for my query", id="described-person"),
+        pytest.param("can u get the branch manager to ring me", id="get-x-to-ring"),
+        pytest.param(
+            "I'd appreciate it if someone competent could look at my claim", id="competent"
+        ),
+        pytest.param("Could you put me in contact with your billing team?", id="in-contact"),
+        pytest.param("I don't want to chat with a bot", id="refuses-the-bot"),
+        pytest.param("Can you get an engineer to call me?", id="engineer-call-me"),
+        pytest.param("can the guy who came yesterday give me a ring?", id="give-me-a-ring"),
+        pytest.param("anyone from support around? need help now", id="anyone-around"),
+        pytest.param("i wud like to speak wid a teacher abt my level pls", id="texting"),
+        pytest.param("Reps available?", id="reps-available"),
+        pytest.param("may I please be connected to a customer service advisor?", id="passive"),
+        pytest.param("Kindly let me know whom I should contact for the refund", id="whom"),
+        pytest.param("I'm not typing all this out again to a robot. Get me someone.", id="get-me"),
+    ],
+)
+def test_asks_for_a_person_in_new_shapes(message: str) -> None:
+    assert K.EXPLICIT_ASK in kinds(read_signals(message, []))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        pytest.param("Could you call me a taxi from the airport?", id="call-me-a-taxi"),
+        pytest.param("can the rider call me when they arrive?", id="ring-on-arrival"),
+        pytest.param("Is there someone who can deliver on a Sunday?", id="service-verb"),
+        pytest.param("is there someone at the front desk 24/7?", id="staffed-hours"),
+        pytest.param("Is there a number I can use for WhatsApp order updates?", id="whatsapp"),
+        pytest.param("What's the phone number for the Leeds branch?", id="a-place"),
+        pytest.param(
+            "Do I need to speak to anyone to cancel, or can I do it online?", id="need-to"
+        ),
+        pytest.param("I'd like someone to help me choose a gift for my dad", id="recommendation"),
+        pytest.param("Can I get a replacement for the zip?", id="replacement-not-rep"),
+    ],
+)
+def test_look_alikes_are_not_asks(message: str) -> None:
+    assert K.EXPLICIT_ASK not in kinds(read_signals(message, []))
+
+
+@pytest.mark.parametrize(
+    ("message", "offered"),
+    [
+        pytest.param("I was charged twice for order #44871", True, id="charged-twice"),
+        pytest.param(
+            "my payment went through twice, can u refund one pls", True, id="went-through"
+        ),
+        pytest.param("been waiting 3 weeks for my refund. 3 WEEKS.", True, id="waiting-weeks"),
+        pytest.param(
+            "I got an invoice for a subscription I cancelled in January", True, id="cancelled"
+        ),
+        pytest.param("The price went up from £29 to £41 and nobody told us", True, id="price-jump"),
+        pytest.param("You've been taking £100 a month instead of £10", True, id="you-took"),
+        pytest.param("Our bins haven't been collected for 3 weeks", True, id="failure-for-weeks"),
+        pytest.param("I was charged twice?", False, id="asked-not-told"),
+        pytest.param("What happens if my payment fails at renewal?", False, id="supposed"),
+        pytest.param('The error says "payment failed" - what does that mean?', False, id="quoted"),
+        pytest.param("I was charged £4.99 - is that the delivery fee?", False, id="bare-charge"),
+        pytest.param("the app says error 500 when I try to pay", False, id="error-only"),
+    ],
+)
+def test_first_message_problems_told_not_asked(message: str, offered: bool) -> None:
+    assert decide(read_signals(message, [])).hands_over is offered
+
+
+@pytest.mark.parametrize(
+    ("message", "emotional"),
+    [
+        pytest.param("THANK YOU SO MUCH the rider was super fast!!!", False, id="caps-of-joy"),
+        pytest.param("OMG THIS IS THE BEST NEWS EVER, it's here!!", False, id="delight"),
+        pytest.param(
+            "SORRY FOR CAPS, MY KEYBOARD IS STUCK. WHAT TIME DO YOU CLOSE", False, id="excused"
+        ),
+        pytest.param("is my order lost?? lol", False, id="laughing"),
+        pytest.param("That's terrible weather lol, are you still delivering?", False, id="weather"),
+        pytest.param("could you tell me the returns address again?", False, id="again-request"),
+        pytest.param(
+            "I'm so fed up with this app, every update makes it worse", True, id="so-fed-up"
+        ),
+        pytest.param("wow. just wow. 2 hours for a cold burger", True, id="just-wow"),
+    ],
+)
+def test_feeling_read_in_context(message: str, emotional: bool) -> None:
+    decision = decide(read_signals(message, []))
+    assert (decision.hands_over and R.EMOTIONAL in decision.reasons) is emotional
+
+
+def test_a_procedural_question_about_a_sensitive_matter_weighs_half() -> None:
+    told = read_signals("Someone disputed a charge on my account without asking me", [])
+    asked = read_signals("Can you remind me how to dispute a transaction?", [])
+    weight = {s.kind: s.weight for s in told}[K.SENSITIVE_MATTER]
+    assert {s.kind: s.weight for s in asked}[K.SENSITIVE_MATTER] == pytest.approx(weight / 2)

@@ -102,6 +102,18 @@ _SHORTHAND = {
     "any1": "anyone",
     "cud": "could",
     "wud": "would",
+    "wid": "with",
+    "abt": "about",
+    "wat": "what",
+    "hw": "how",
+    "cld": "could",
+    "shd": "should",
+    "sb": "somebody",
+    "smb": "somebody",
+    "sm1": "someone",
+    "no1": "no one",
+    "thx": "thanks",
+    "tmrw": "tomorrow",
     "im": "i'm",
     "dont": "don't",
     "cant": "can't",
@@ -139,25 +151,67 @@ def normalise(text: str) -> str:
 
 # Someone who is clearly staff: a bare "someone" needs a qualifier (see _SOMEONE_Q) because
 # "I'd like someone to show me the machines" is a request for a service, not for a handoff.
-_STAFF = (
-    r"(?:(?:a|an|the|some|your|one of your|one of the|a member of|member of)\s+)?"
-    r"(?:(?:real|actual|live|proper|human|other)\s+)?"
+_STAFF_TEMPLATE = (
+    r"(?:(?:a|an|the|some|your|one\s+of\s+your|one\s+of\s+the|a\s+member\s+of|member\s+of)\s+"
+    r"{described})?"
+    r"(?:(?:real|actual|live|proper|human|other|senior|competent|qualified)\s+)?"
     r"(?:human(?:\s+being)?|person|agent|rep|representative|operator|advis[oe]r|manager|"
-    r"supervisor|staff(?:\s+member)?|team\s+member|colleague|employee|specialist|"
-    r"account\s+manager|customer\s+(?:service|support|care)|support\s+(?:team|staff|agent)|"
-    r"(?:your|the)\s+(?:team|staff|support|billing|sales)|(?:your|the)\s+(?:[a-z]+\s+){0,3}"
-    r"(?:officer|department|team|desk)|"
-    r"sales|billing(?:\s+team)?|(?:[a-z]+\s+)?(?:folks?|people)\s+(?:at|from|on|in)\b)"
+    r"supervisor|staff(?:\s+member)?|team\s+(?:member|lead|leader)|colleague|employee|boss|"
+    r"owner|director|head\s+office|complaints\s+(?:team|department)|support|helpdesk|"
+    r"person\s+in\s+charge|"
+    r"specialist|consultant|account\s+manager|engineer|technician|tech|teacher|tutor|"
+    r"librarian|receptionist|coordinator|planner|broker|solicitor|adjuster|assessor|"
+    r"(?:claims|case|loan|mortgage|letting|property)\s+(?:handler|officer|advis[oe]r|manager|"
+    r"agent)|customer\s+(?:services?|support|care)|"
+    r"support\s+(?:team|staff|agent)|(?:your|the)\s+(?:team|staff|support|billing|sales)|"
+    r"(?:your|the)\s+(?:[a-z]+\s+){{0,3}}(?:officer|office|department|team|desk)|"
+    r"sales|billing(?:\s+team)?|(?:[a-z]+\s+)?(?:folks?|people)\s+(?:at|from|on|in))\b"
     # "an agent fee", "the manager app": a person word used as a noun modifier
     r"(?!\s+(?:fees?|codes?|numbers?|ids?|portal|login|app|mode|commission|list|roles?|rights|"
-    r"access|tools?|view|resources|levels?|limits?|accounts?|dashboard|settings|permissions?))"
+    r"access|tools?|view|resources|levels?|limits?|accounts?|dashboard|settings|permissions?|"
+    r"articles?|pages?|docs?|site|hours|tickets?|plan|package|options?))"
 )
-_SOMEONE = r"(?:someone|somebody|anyone|anybody|a\s+person|a\s+human|whoever)"
+# After a verb of reaching someone ("talk to", "put me through to", "have ... ring me") the
+# person may carry one describing word: "the concerned person", "the branch manager". After
+# "I want" or "is there" it may not: "I'd like the delivery person to knock".
+_STAFF = _STAFF_TEMPLATE.format(described=r"(?:(?!(?:bot|chatbot|robot|machine)\b)[a-z]+\s+)??")
+_STAFF_PLAIN = _STAFF_TEMPLATE.format(described="")
+_SOMEONE = (
+    r"(?:(?:someone|somebody|anyone|anybody)(?:\s+(?:competent|senior|qualified|experienced|"
+    r"knowledgeable|responsible|official))?|a\s+person|a\s+human|whoever)"
+)
+# "someone who can deliver on a Sunday", "anyone that could install it": a service, not a person
+# to talk to.
+_SERVICE = (
+    r"(?!\s+(?:can|could|will|would)\s+(?:deliver|collect|install|clean|cut|pick|drop|come|visit|"
+    r"cater|fit|build|assemble|move|drive|walk|babysit|cook|make|repair|service)\b)"
+)
 _SOMEONE_Q = (
-    _SOMEONE + r"\s+(?:who|that|from|on|at|in|there|real|actually|senior|i\s+can|i\s+could|to\s+"
+    _SOMEONE
+    + r"\s+(?:(?:who|that)"
+    + _SERVICE
+    + r"|from|on|at|in|there|real|actually|senior|i\s+can|i\s+could|to\s+"
     r"(?:talk|speak|chat)|can)\b"
 )
-_ANY_PERSON = rf"(?:{_STAFF}|{_SOMEONE})"
+# "is there someone in billing?" asks for a person; "is there someone at the front desk at
+# night?" asks about opening hours.
+_SOMEONE_THERE = (
+    _SOMEONE
+    + r"\s+(?:(?:who|that)"
+    + _SERVICE
+    + r"|from|in|on|real|actually|senior|i\s+can|i\s+could|to\s+"
+    r"(?:talk|speak|chat)|can)\b"
+)
+# "one of your sommeliers", "one of the nurses": after a verb of reaching, one of a business's
+# people, whatever they are called.
+_ONE_OF_YOURS = r"one\s+of\s+(?:your|the)\s+(?:[a-z]+\s+)?[a-z]{3,}s\b"
+_ANY_PERSON = rf"(?:{_STAFF}|{_SOMEONE}|{_ONE_OF_YOURS})"
+# A role told by its suffix ("a claims handler", "an admissions officer", "the consultant"),
+# read only after a verb of reaching someone.
+_ROLE = (
+    r"(?:the|a|an|your|one\s+of\s+your)\s+(?:[a-z-]+\s+){0,2}?"
+    r"(?:[a-z]+(?:er|or|ist|ian|ant|ent|ic|man|woman|ary|ee))\b"
+)
 
 # Each family with the words one of which must appear for it to match at all: a plain substring
 # test is far cheaper than running the whole family over every message. No words: always run.
@@ -175,9 +229,18 @@ _EXPLICIT: tuple[tuple[tuple[str, ...], str], ...] = (
             "through",
             "a call",
             "touch",
+            "contact",
+            "word",
+            "meet",
+            "demo",
+            "raise",
+            "take",
         ),
-        rf"\b(?:talk|speak|chat|explain|discuss|sort|deal|go\s+through|a\s+call|"
-        rf"be\s+put\s+in\s+touch|put\s+(?:me|us)\s+in\s+touch|get\s+in\s+touch|get\s+through)\b"
+        rf"\b(?:talk|speak|chat|explain|discuss|sort|deal|go\s+through|a\s+call|a\s+word|meet|"
+        rf"raise\s+(?:this|it|my\s+\w+)|take\s+(?:this|it)\s+up|"
+        rf"a\s+meeting|a\s+demo|"
+        rf"be\s+put\s+in\s+(?:touch|contact)|put\s+(?:me|us)\s+in\s+(?:touch|contact)|"
+        rf"get\s+in\s+(?:touch|contact)|get\s+through)\b"
         rf"[a-z' ]{{0,30}}?"
         rf"\b(?:to|with)\s+{_ANY_PERSON}\b",
     ),
@@ -200,11 +263,34 @@ _EXPLICIT: tuple[tuple[tuple[str, ...], str], ...] = (
         r"someone|somebody|anyone|member\s+of\s+staff|staff\s+member|advis[oe]r)\s+"
         r"(?:(?:from|in|on)\s+(?:your\s+|the\s+)?\w+\s+)?(?:please\s+)?(?:sort|help|look|fix|deal|"
         r"check|handle|review|explain|call|ring|contact|get\s+back|assist|take\s+a\s+look|see\s+to|"
-        r"correct|amend|investigate)"
+        r"correct|amend|investigate|(?:get|hop|jump)\s+on\s+a\s+call|meet|speak|talk|email|"
+        r"reach\s+out|phone)"
         r"\b",
     ),
     # ask a person ("I'd rather ask someone who has built one")
     (("ask",), rf"\bask\s+(?:{_STAFF}|{_SOMEONE})\b"),
+    # "who can I contact about ...", "who would know?"
+    (
+        ("who",),
+        r"\bwhom?\s+(?:do|should|can|could|would|shall)\s+i\s+(?:(?:actually|really|best|need\s+to|"
+        r"have\s+to)\s+){0,2}(?:contact|call|ring|email|phone|ask|reach)\b|"
+        # told as an indirect question: "let me know whom I should contact"
+        r"\bwhom?\s+(?:i|we)\s+(?:should|can|could|need\s+to|have\s+to|must|am\s+to)\s+"
+        r"(?:contact|call|ring|email|phone|ask|reach|speak\s+to|talk\s+to|write\s+to)\b",
+    ),
+    # "get me someone.", "find me a human now"
+    (
+        ("get me", "find me", "give me"),
+        r"\b(?:get|find|give)\s+me\s+(?:someone|somebody|anyone|a\s+person|a\s+human|a\s+real\s+"
+        r"(?:one|person))\b(?:\s+(?:now|please|asap|here))*\s*(?:[.!?]|$)",
+    ),
+    # contact details of the business: "contact details for your head office please"
+    (
+        ("contact",),
+        r"\bcontact\s+(?:details|info(?:rmation)?|number|email)\s+(?:for|of)\s+(?:your|customer|"
+        r"support|the\s+(?:head\s+office|support|complaints|manager|office))\b|"
+        r"\byour\s+contact\s+(?:details|info(?:rmation)?|number)\b",
+    ),
     # connect / transfer / put me through
     (
         (
@@ -224,6 +310,12 @@ _EXPLICIT: tuple[tuple[tuple[str, ...], str], ...] = (
         rf"(?:to\s+|with\s+)?{_ANY_PERSON}\b",
     ),
     (("put me through",), r"\bput\s+me\s+through\b"),
+    # asked in the passive: "may I be connected to a customer service advisor?"
+    (
+        ("connected", "transferred", "put through", "passed", "referred", "escalated"),
+        rf"\bbe\s+(?:connected|transferred|put\s+through|passed|referred|escalated)\s+(?:on\s+)?"
+        rf"(?:to|with)\s+{_ANY_PERSON}",
+    ),
     (
         ("call", "ring", "visit", "email"),
         rf"\b(?:like|want|need|appreciate|request|arrange|get|have|book)\s+(?:a\s+)?(?:call|ring|"
@@ -234,17 +326,17 @@ _EXPLICIT: tuple[tuple[tuple[str, ...], str], ...] = (
         ("call", "ring", "phone"),
         r"\b(?:have|get|request|arrange|book|want|need|like|for|give\s+me)\s+(?:a\s+)?"
         r"(?:callback|call\s*-?\s*back|phone\s+call)\b|\b(?:can|could|would|please)\s+"
-        r"(?:you\s+|someone\s+)?(?:call|ring|phone)\s+me\b",
+        r"(?:you\s+|someone\s+)?(?:call|ring|phone)\s+me\b(?!\s+(?:a|an)\s)",
     ),
     (
         ("any", "some"),
         r"^(?:is\s+there\s+)?(?:anyone|someone|somebody|anybody)\s+(?:here\s+|there\s+)?"
-        r"(?:who|that)\s+(?:can|could|knows?|actually)\b",
+        rf"(?:who|that){_SERVICE}\s+(?:can|could|knows?|actually)\b",
     ),
     (
         ("number", "email"),
         r"\b(?:phone\s+|contact\s+|telephone\s+)?(?:number|email(?:\s+address)?)\s+(?:for|of)\s+"
-        r"(?:customer\s+(?:service|support|care)|support|your\s+(?:team|support|office)|billing|"
+        r"(?:customer\s+(?:services?|support|care)|support|your\s+(?:team|support|office)|billing|"
         r"sales|the\s+help\s*desk|complaints|a\s+(?:real\s+)?person)\b",
     ),
     (
@@ -255,10 +347,11 @@ _EXPLICIT: tuple[tuple[tuple[str, ...], str], ...] = (
     ),
     (
         ("some", "person", "human", "agent", "advis", "member"),
-        r"\b(?:someone|somebody|a\s+(?:real\s+)?person|a\s+human|an?\s+(?:agent|advis[oe]r)|"
+        r"\b(?:(?:someone|somebody)(?:\s+(?:competent|senior|qualified|experienced|knowledgeable))?|"
+        r"a\s+(?:real\s+)?person|a\s+human|an?\s+(?:agent|advis[oe]r)|"
         r"a\s+member\s+of\s+(?:staff|your\s+team))\s+(?:could|can|would|to)\s+(?:please\s+)?"
-        r"(?:look|check|call|ring|contact|help|sort|review|get\s+back|take\s+a\s+look|phone|"
-        r"correct|"
+        r"(?:look|check|call|ring|contact|help(?!\s+me\s+(?:choose|pick|find|decide|select))|sort|"
+        r"review|get\s+back|take\s+a\s+look|phone|correct|"
         r"fix|amend|explain|refund|deal\s+with|investigate)\b",
     ),
     # "speak to the mechanic who worked on it": a named role, not a bot
@@ -266,13 +359,17 @@ _EXPLICIT: tuple[tuple[tuple[str, ...], str], ...] = (
         ("speak", "talk", "chat"),
         r"\b(?:speak|talk|chat)\s+(?:to|with)\s+(?:the|a|an|your|one\s+of\s+your)\s+"
         r"(?:[a-z-]+\s+){0,2}?(?:[a-z]+(?:er|or|ist|ian|ant|ic|man|woman|ary|ee))\b"
-        r"(?:\s+(?:who|that|about|in|on|at|from)\b|\s*[?.!]|$)",
+        r"(?:\s+(?:please|now|asap|today|urgently|right\s+away))*"
+        r"(?:\s+(?:who|that|about|in|on|at|from|regarding|re|for|to|[a-z]+ing)\b|\s*[?.!,]|$)|"
+        # a family member's teacher or doctor: "speak with my son's form tutor"
+        r"\b(?:speak|talk|chat)\s+(?:to|with)\s+my\s+[a-z]+'s\s+(?:[a-z-]+\s+)?"
+        r"(?:[a-z]+(?:er|or|ist|ian|ant|ic|man|woman|ary|ee))\b",
     ),
     (
         ("who",),
         r"\bwho\s+(?:do|should|can|could|would)\s+i\s+(?:(?:actually|really|need\s+to|"
         r"have\s+to)\s+){0,3}"
-        r"(?:speak|talk|write|go)\s+to\b|\bwho\s+(?:would|might|else\s+would)\s+know\b|"
+        r"(?:speak|talk|write|go|complain|escalate\s+this|turn)\s+to\b|\bwho\s+(?:would|might|else\s+would)\s+know\b|"
         r"\bwho\s+(?:handles|deals\s+with|looks\s+after|is\s+in\s+charge\s+of|manages|runs)\b",
     ),
     (
@@ -280,9 +377,25 @@ _EXPLICIT: tuple[tuple[tuple[str, ...], str], ...] = (
         r"\bby\s+(?:a|an)\s+(?:real\s+|actual\s+|live\s+)?(?:person|human|agent|manager)\b",
     ),
     (
-        ("any", "some", "person", "human"),
-        r"\b(?:is|are)\s+(?:anybody|anyone|somebody|someone|a\s+(?:real\s+)?(?:person|human))"
-        r"\s+(?:there|here|around|available|real|reading|listening|awake)\b",
+        (
+            "any",
+            "some",
+            "person",
+            "human",
+            "people",
+            "staff",
+            "agents",
+            "reps",
+            "operators",
+            "advis",
+        ),
+        r"(?:\b(?:is|are)\s+|^)(?:anybody|anyone|somebody|someone|a\s+(?:real\s+)?(?:person|human))"
+        r"(?:\s+(?:from|in|on)\s+(?:the\s+|your\s+)?[a-z]+)?"
+        r"\s+(?:(?:actually|even|really)\s+)?(?:there|here|around|available|real|reading|listening|"
+        r"awake|online|about)\b|"
+        r"(?:\b(?:is|are)\s+there\s+|^)(?:any\s+)?(?:real\s+|actual\s+)?(?:humans|people|staff|"
+        r"agents|reps|representatives|operators|advis[oe]rs)\s+"
+        r"(?:working|around|available|online|there|here|on|in)\b",
     ),
     (
         ("is there", "do you have"),
@@ -290,9 +403,9 @@ _EXPLICIT: tuple[tuple[tuple[str, ...], str], ...] = (
         r"(?:i|we)\s+(?:can|could)\s+(?:ask|talk|speak|chat|call|ring|email|explain)\b",
     ),
     (
-        ("hold", "reach", "contact", "called by"),
-        rf"\b(?:get\s+(?:a\s+)?hold\s+of|reach|contact|be\s+called\s+by)\s+"
-        rf"(?:{_STAFF}|{_SOMEONE})\b",
+        ("hold", "reach", "contact", " by "),
+        rf"\b(?:get\s+(?:a\s+)?hold\s+of|reach|contact)\s+(?:{_STAFF}|{_SOMEONE})\b|"
+        rf"\bbe\s+(?:called|contacted|rung|phoned|emailed)\s+by\s+(?:{_STAFF}|{_SOMEONE}|{_ROLE})",
     ),
     (("in front",), rf"\bin\s+front\s+of\s+(?:{_ANY_PERSON}|whoever)\b"),
     (("whoever",), r"\bwhoever\s+(?:handles|deals|is\s+in\s+charge|looks\s+after|can)\b"),
@@ -309,14 +422,17 @@ _EXPLICIT: tuple[tuple[tuple[str, ...], str], ...] = (
             "give me",
             "find me",
             "request",
+            "get",
+            "have",
         ),
-        rf"\b(?:want|need|like|rather|prefer|demand|get\s+me|give\s+me|find\s+me|request)"
-        rf"(?:\s+for)?\s+(?:to\s+(?:have|get)\s+)?(?:{_STAFF}|{_SOMEONE_Q})",
+        rf"\b(?:want|need|like|rather|prefer|demand|get\s+me|give\s+me|find\s+me|request|"
+        rf"(?:can|could|may)\s+(?:i|we)\s+(?:please\s+)?(?:get|have))"
+        rf"(?:\s+for)?\s+(?:to\s+(?:have|get)\s+)?(?:{_STAFF_PLAIN}|{_SOMEONE_Q})",
     ),
     # is there a person / anyone there / am I talking to a bot
     (
         ("there",),
-        rf"\b(?:is|are)\s+there\s+(?:{_STAFF}|{_SOMEONE_Q}|(?:a|an)\s+(?:real|actual|live)"
+        rf"\b(?:is|are)\s+there\s+(?:{_STAFF_PLAIN}|{_SOMEONE_THERE}|(?:a|an)\s+(?:real|actual|live)"
         rf"\s+(?:person|human))",
     ),
     (
@@ -355,7 +471,8 @@ _EXPLICIT: tuple[tuple[tuple[str, ...], str], ...] = (
     ),
     (
         ("number",),
-        r"\b(?:is\s+there|do\s+you\s+have)\s+a\s+(?:phone\s+)?number\s+(?:to|i|we|for)\b",
+        r"\b(?:is\s+there|do\s+you\s+have)\s+a\s+(?:phone\s+)?number\s+(?:(?:i|we)\s+(?:can|could)\s+)?"
+        r"(?:to\s+)?(?:call|ring|phone|speak|talk|reach)\b",
     ),
     # bare requests: "human please", "agent", "live chat"
     (
@@ -369,12 +486,100 @@ _EXPLICIT: tuple[tuple[tuple[str, ...], str], ...] = (
         r"\b(?:human|agent|operator|representative|manager|person|customer\s+(?:service|support|"
         r"care)|support\s+team|helpdesk|help\s+desk)\s+(?:please|pls|plz|now)\b",
     ),
-    ((), r"^(?:customer\s+(?:service|support|care)|helpdesk|help\s+desk|live\s+support)[\s.!?]*$"),
+    (
+        (),
+        r"^(?:customer\s+(?:services?|support|care)|helpdesk|help\s+desk|live\s+support)[\s.!?]*$",
+    ),
     (
         ("escalat",),
         r"\b(?:get|have)\s+(?:this|it|my\s+\w+)\s+escalated\b|\bescalate\s+(?:this|it|my|me)\b",
     ),
     (("human agent",), r"\bhuman\s+agent\b"),
+    # anyone asked to ring the customer: "can you get an engineer to call me", "have someone from
+    # the assistance team ring me", "can the guy who came yesterday give me a ring"; not "call me
+    # a taxi", not the rider ringing on arrival
+    (
+        ("call me", "ring me", "phone me", "contact me", "a ring", "a call", "a bell", "a buzz"),
+        r"\b(?:can|could|would|will|please|have|get|need|want|like|ask|available|able|free)\s+"
+        r"(?:[\w']+\s+){0,7}?"
+        r"(?:call|ring|phone|contact)\s+me(?:\s+back)?\b(?!\s+(?:a|an)\s)"
+        r"(?!\s+(?:when|once|if|on\s+arrival|from\s+outside))|"
+        r"\bgive\s+(?:me|us)\s+a\s+(?:ring|call|bell|buzz)\b(?!\s+(?:when|once|if|on\s+arrival))",
+    ),
+    # "who's the best person to speak to", "is a person able to help me or only the bot?"
+    (
+        ("who", "person", "human", "people", "bot"),
+        r"\bwho(?:'s|\s+is|\s+would\s+be)\s+the\s+(?:best|right|correct)\s+(?:person|people|team|"
+        r"department|contact)\b|\b(?:is|are)\s+(?:a|an|any|some)\s+(?:real\s+)?(?:person|human|"
+        r"people|agent|staff)\s+(?:able|available)\s+to\b|\bor\s+(?:is\s+it\s+)?(?:only|just)\s+"
+        r"(?:a|the|this)\s+(?:bot|robot|machine)\b",
+    ),
+    # a helpline: "do you have a helpline?", "is there a hotline"
+    (
+        ("helpline", "hotline", "phone line", "phone number", "contact number"),
+        r"\b(?:do\s+you\s+have|is\s+there|what's|what\s+is|give\s+me)\s+(?:a|an|your|the)\s+"
+        r"(?:helpline|hotline|phone\s+line|(?:phone|contact|telephone)\s+number)\b"
+        r"(?!\s+(?:for|of)\s+(?:the|my|our)\b)",
+    ),
+    # help from a person: "I need help from an actual staff member"
+    (
+        ("help from", "assistance from", "support from"),
+        rf"\b(?:help|assistance|support)\s+from\s+(?:{_STAFF_PLAIN}|{_SOMEONE}|{_ONE_OF_YOURS})",
+    ),
+    # a role on a call: "could an accountant from your side walk me through it on a call"
+    (
+        ("through", "on a call", "call"),
+        rf"\b(?:can|could|would|will)\s+{_ROLE}\s+(?:(?:from|on|in)\s+(?:[a-z]+\s+){{1,3}}?)?"
+        rf"(?:walk|talk|take)\s+(?:me|us)\s+through\b|\b(?:can|could|would|will)\s+{_ROLE}\s+"
+        rf"(?:[a-z]+\s+){{0,4}}?(?:on\s+a\s+call|call\s+me)\b"
+        rf"(?!\s+(?:when|once|if|on\s+arrival|from\s+outside))",
+    ),
+    # a channel to a person: "an email address I can write to", "a tech on the line"
+    (
+        ("email", "number", "address", "line", "phone"),
+        r"\b(?:an?|the|your)\s+(?:email(?:\s+address)?|(?:phone\s+|contact\s+)?number|"
+        r"address|phone\s+line|line)\s+(?:i|we)\s+(?:can|could)\s+(?:write|email|call|ring|"
+        r"send|reach|contact|phone)\b|\b(?:get|put|have)\s+(?:a|an|the|someone|somebody|"
+        r"anyone)\s+(?:[a-z]+\s+)?on\s+the\s+(?:line|phone)\b",
+    ),
+    # a number to ring: "phone number?", "what's your customer service number", "give me a
+    # number to call"; "the phone number for the Leeds branch" asks about a place
+    (
+        ("number",),
+        r"^(?:(?:your|a|the)\s+)?(?:phone|telephone|contact|helpline|support)\s+number\s*[?.!]*$|"
+        r"\b(?:what's|what\s+is|give\s+me|send\s+me|can\s+i\s+(?:have|get)|need|want|"
+        r"(?:i|we)\s+need)\s+(?:your\s+(?:[a-z]+\s+){0,2}?(?:phone\s+|telephone\s+|contact\s+)?"
+        r"number\b(?<!order number)(?<!account number)(?<!reference number)"
+        r"(?<!tracking number)(?<!vat number)|(?:a|the)\s+(?:(?:customer\s+(?:service|support|"
+        r"care)|support|helpline|direct)\s+)?(?:phone|telephone|contact|helpline)\s+number\b"
+        r"(?!\s+(?:for|of)\s+(?:the|my|our)\b))|\b(?:customer\s+(?:services?|support|care)|"
+        r"support|helpline)\s+(?:phone\s+|telephone\s+)?number\b|"
+        r"\ba\s+(?:phone\s+)?number\s+(?:(?:i|we)\s+can\s+|to\s+)(?:call|ring|phone)\b",
+    ),
+    # the line of a department: "the number for your complaints department"
+    (
+        ("number",),
+        r"\bnumber\s+(?:for|of)\s+(?:your|the)\s+(?:[a-z]+\s+){0,2}?(?:department|team|office|desk|"
+        r"line|support|helpline)\b",
+    ),
+    # "transfer me", "put me through please"
+    (
+        ("transfer", "connect", "escalat", "put me"),
+        r"^(?:please\s+|ok\s+|just\s+)?escalate(?:\s+(?:this|it|please|now))*[\s.!?]*$|"
+        r"^(?:please\s+|ok\s+|just\s+)?(?:transfer|connect|escalate|put)\s+me"
+        r"(?:\s+(?:through|over|on|please|now|asap|then))*[\s.!?]*$",
+    ),
+    # turning the bot down: "I don't want to chat with a bot", "no more bots"
+    (
+        ("bot", "robot", "machine"),
+        r"\b(?:don't|do\s+not|won't)\s+want\s+(?:to\s+(?:talk|speak|chat|deal)\s+(?:to|with)\s+)?"
+        r"(?:a|the|this|your|some|another)\s+(?:bot|chatbot|robot|machine)\b|"
+        r"\bno\s+(?:more\s+)?(?:bots?|chatbots?|robots?)\b|"
+        r"\b(?:not|won't|refuse\s+to|can't\s+keep)\s+[^.?!]{0,40}?\b(?:to|with)\s+(?:a|the|this|your)\s+"
+        r"(?:bot|chatbot|robot|machine)\b|"
+        r"\b(?:fed\s+up|sick|done|tired)\s+(?:of|with)\s+(?:talking\s+to\s+)?"
+        r"(?:a|the|this|your)\s+(?:bot|chatbot|robot|machine)\b",
+    ),
     (("live ",), r"\blive\s+(?:agent|person|chat\s+with)\b"),
 )
 EXPLICIT_FAMILIES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
@@ -384,5 +589,7 @@ EXPLICIT_FAMILIES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
 # Words that, shortly before a match, turn an ask into its opposite ("I don't need a person").
 ASK_NEGATION = re.compile(
     r"(?:\bdon't|\bdo\s+not|\bdont|\bno\s+need|\bnot\b|\bnever\b|\bwithout\b|\bno\b|"
-    r"\bbefore\s+you|\bdon't\s+bother|\bno\s+point|\bwon't)[^.,;:!?]*$"
+    r"\bbefore\s+you|\bdon't\s+bother|\bno\s+point|\bwon't|"
+    # "do I need to speak to anyone to cancel?" asks whether a person is needed
+    r"\b(?:do|does|will|would|should)\s+(?:i|we)\s+(?:really\s+)?(?:need|have)\s+to)[^.,;:!?]*$"
 )

@@ -18,8 +18,11 @@ HEDGE = re.compile(
     r"\b(?:just\s+(?:curious|wondering|checking|asking|planning|reading|want\s+to\s+know)|"
     r"not\s+complaining|no\s+complaints?|haven't\s+had\s+(?:a|any)\s+(?:problem|issue)|"
     r"nothing(?:'s|\s+is|\s+has)\s+(?:broken|wrong|gone\s+wrong)|out\s+of\s+curiosity|"
+    r"just\s+noting|(?:don't|do\s+not)\s+need\s+to\s+do\s+it\s+(?:now|yet)|"
     r"for\s+future\s+reference|hypothetically|planning\s+ahead|before\s+i\s+(?:buy|order|sign|"
-    r"book|commit)|i'm\s+not\s+\w+,\s+just)\b"
+    r"book|commit)|i'm\s+not\s+\w+,\s+just|just\s+want\s+to\s+(?:know|read|check|understand|see)|"
+    r"for\s+(?:a|an|my)\s+(?:uni\s+|school\s+|college\s+|university\s+)?(?:assignment|project|"
+    r"essay|dissertation|research))\b"
 )
 CLOSING = re.compile(
     r"^(?:(?:ok(?:ay)?|great|perfect|lovely|brilliant|nice|cool|sweet|good|fab|fine|"
@@ -50,7 +53,10 @@ STRONG_NEGATIVE = re.compile(
     r"\b(?:unacceptable|disgraceful|disgrace|disgusting|appalling|outrageous|ridiculous|absurd|"
     r"pathetic|useless|worthless|rubbish|garbage|trash|shambles|scam|furious|livid|fuming|"
     r"terrible|horrible|horrendous|awful|worst|atrocious|abysmal|shocking|dreadful|"
-    r"incompetent|clueless|unbelievable|joke|nightmare|hopeless|ruined|ruining|ridiculously)\b"
+    r"incompetent|clueless|unbelievable|joke|nightmare|hopeless|ruined|ruining|ridiculously|"
+    r"shocked|appalled|disgusted|horrified|outraged|insulted|robbery|rip[- ]?off|ripped\s+off|"
+    r"humiliat\w*|embarrassing|degrading|"
+    r"extortion\w*)\b"
 )
 MEDIUM_NEGATIVE = re.compile(
     r"\b(?:frustrat\w*|annoy\w*|disappoint\w*|upset|angry|irritat\w*|unhappy|not\s+happy|"
@@ -59,7 +65,10 @@ MEDIUM_NEGATIVE = re.compile(
     r"(?:work|working|do\s+anything|load|help|make\s+sense)|not\s+working|stopped\s+working|"
     r"keeps?\s+(?:failing|crashing|breaking)|waste\s+of\s+(?:my\s+)?(?:time|money)|"
     r"not\s+good\s+enough|poor\s+service|not\s+acceptable|not\s+impressed|unimpressed|let\s+down|"
-    r"fobbed\s+off|fed\s+up)\b"
+    r"fobbed\s+off|fed\s+up|panick\w*|stressed|devastated|distraught|gutted|heartbroken|"
+    r"heartless|in\s+tears|worried\s+sick|at\s+a\s+loss|(?:very|really|so|extremely)\s+"
+    r"(?:bad|poor)|bad\s+(?:service|experience|support)|(?:getting|got|gets|making\s+it|"
+    r"makes\s+it|even|only\s+got)\s+worse)\b"
 )
 # Demands and threats: the calm question "what is your refund policy?" does not match these.
 DEMAND = re.compile(
@@ -71,6 +80,8 @@ DEMAND = re.compile(
     r"(?:direct\s+debit|account|subscription|membership|contract)\s+(?:today|now|right\s+now)|"
     r"(?:i|we)\s+paid\s+(?:[£$€]?\d[\d.,]*\s+)?for\s+(?:that|this)|"
     r"(?:i|we)\s+want\s+(?:it|my\s+money|that|them|our\s+money)\s+back|"
+    r"(?:i|we)\s+(?:want|need|expect)\s+(?:this|it|that|them)\s+(?:refunded|reversed|corrected|"
+    r"fixed|sorted|resolved|reimbursed|compensated|credited|paid\s+back)|"
     r"(?:about|going|ready|planning|thinking\s+of|considering|tempted)\s+(?:to\s+)?"
     r"(?:cancel|leave|switch|move|quit|close)\w*|"
     r"(?:i'll|i\s+will|we'll|we\s+will)\s+(?:go\s+elsewhere|take\s+my\s+business|"
@@ -80,11 +91,15 @@ DEMAND = re.compile(
     r"paying\s+for\s+a\s+service\s+that|for\s+what\s+(?:we|i)\s+pay|(?:we|i)\s+pay\s+you|"
     r"(?:cancel|close)\s+my\s+(?:account|subscription|membership|contract)\s+(?:if|unless|now)|"
     r"charge\s*back|small\s+claims|(?:make|file|raise|lodge|log)\s+a\s+(?:formal\s+)?complaint|"
+    # going public: "a one-star review", "report you to trading standards"
+    r"(?:bad|negative|1[- ]star|one[- ]star|terrible|honest)\s+review|report(?:ing)?\s+you\b|"
+    r"never\s+(?:again|using\s+you|ordering\s+from\s+you|buying\s+from\s+you)|"
     r"about\s+(?:a|my)\s+complaint|my\s+complaint|(?:been\s+)?waiting\s+(?:for\s+)?(?:over\s+)?(?:\d+|two|three|"
     r"four|five|six|several)\s+(?:days|weeks|months)\s+for)\b"
 )
 EXASPERATION = re.compile(
-    r"\b(?:seriously\s*\?|are\s+you\s+(?:kidding|serious|joking)|you(?:'re|\s+are)\s+"
+    r"\b(?:seriously\s*\?|are\s+you\s+(?:kidding|serious|joking)|(?:kidding|joking)\s+me|"
+    r"no\s+apology|not\s+even\s+an\s+apology|you(?:'re|\s+are)\s+"
     r"(?:joking|kidding)|come\s+on|for\s+(?:god's|heaven's|goodness)\s+sake|ffs|wtf|omg|"
     r"forget\s+it|i\s+give\s+up|i'm\s+done|why\s+is\s+this\s+so\s+(?:hard|difficult)|"
     r"what\s+a\s+joke|thanks\s+for\s+nothing|no\s+help|not\s+helpful|"
@@ -97,10 +112,13 @@ EXASPERATION = re.compile(
     r"answered|bothered)|what\s+am\s+i\s+supposed\s+to\s+do|so\s+what\s+now|now\s+what|"
     r"what\s+(?:do|should)\s+i\s+do\s+now|beyond\s+a\s+joke|end\s+of\s+my\s+tether|driving\s+me\s+(?:mad|crazy|insane|"
     r"nuts|up\s+the\s+wall|round\s+the\s+bend)|doing\s+my\s+head\s+in|losing\s+my\s+mind|"
-    r"wits'?\s+end|lost\s+(?:my\s+)?patience|"
+    r"wits'?\s+end|lost\s+(?:my\s+)?patience|(?:can't|cannot)\s+believe|"
+    r"(?:is|was)\s+(?:this|that)\s+(?:even\s+)?(?:acceptable|ok|okay|legal|allowed)\s*\?|"
+    r"what\s+kind\s+of\s+(?:company|service|business|shop|outfit)|had\s+it\s+with|"
+    r"treated\s+like|(?:this|that|it)\s+is\s+not\s+(?:ok|okay|on|right|fair)\b|"
     r"took\s+(?:a|the)\s+day\s+off|(?:taken|took)\s+(?:\w+\s+)?days?\s+off|how\s+you\s+treat|"
     r"been\s+a\s+(?:loyal\s+)?customer\s+for|going\s+round\s+and\s+round|"
-    r"get\s+me\s+out\s+of\s+here|"
+    r"get\s+me\s+out\s+of\s+here|just\s+wow|"
     r"are\s+you\s+(?:even\s+)?(?:reading|listening)|"
     r"did\s+you\s+(?:even\s+)?read|(?:going|go|goes)\s+"
     r"(?:round|around)\s+in\s+circles|round\s+in\s+circles|getting\s+nowhere|not\s+getting\s+"
@@ -110,13 +128,20 @@ EXASPERATION = re.compile(
 # The same let-down again: "third time this week", "every single day", "Again."
 RECURRENCE = re.compile(
     r"\b(?:every\s+single|(?:second|third|fourth|fifth|2nd|3rd|4th|5th)\s+time|yet\s+again|"
-    r"once\s+again|again\s*[.!?]|keeps?\s+(?:on\s+)?[a-z]+ing|not\s+the\s+first\s+time|"
+    # "Again." and "again!" are let-downs; "could you tell me that again?" is a request
+    # "ordering again!" and "try again." repeat a choice, not a let-down
+    r"once\s+again|(?<!try )(?<!try it )(?<!do it )(?<!ordering )(?<!order )(?<!buying )(?<!book )"
+    r"(?<!booking )(?<!shop )(?<!visit )again\s*[.!]|^again\s*\?+$|"
+    r"(?:same\s+(?:thing|problem|issue)|happens|happening)\s+every\s+(?:night|day|morning|"
+    r"evening|week|time)|keeps?\s+(?:on\s+)?[a-z]+ing|not\s+the\s+first\s+time|"
     r"every\s+time\s+i|"
     r"(?:second|third|fourth|fifth|2nd|3rd|4th|5th)\s+(?:\w+\s+){0,2}in\s+a\s+row|"
-    r"again\s+and\s+again|constantly|all\s+the\s+time|"
+    r"again\s+and\s+again|constantly|all\s+the\s+time|(?:that's|this\s+is|it's)\s+the\s+"
+    r"(?:second|third|fourth|fifth|2nd|3rd|4th|5th)\s+(?:one|\w+)|"
     r"(?:emailed|called|rang|"
-    r"phoned|asked|tried|written|wrote|messaged|chased|contacted)\s+(?:you\s+|this\s+)?(?:about\s+"
-    r"this\s+)?(?:twice|(?:three|four|five|several|many|multiple|\d+)\s+times))"
+    r"phoned|asked|tried|written|wrote|messaged|chased|contacted|reported|complained|raised|sent)\s+"
+    r"(?:(?:it|this|you|them|about\s+(?:it|this)|photos|pictures|evidence|proof|the\s+\w+)\s+)?(?:twice|(?:three|four|five|several|many|"
+    r"multiple|\d+)\s+times))"
 )
 INSULT = re.compile(
     r"\b(?:stupid|idiot\w*|dumb|moron\w*|crap|crappy|shit\w*|damn|bloody|useless\s+bot|"
@@ -125,15 +150,25 @@ INSULT = re.compile(
 # A positive word standing alone as its own sentence: sarcastic after a failure.
 SARCASM = re.compile(
     r"(?:^|[.!?]\s*)(?:oh\s+)?(?:great|brilliant|wonderful|fantastic|perfect|lovely|amazing|"
-    r"super|excellent|wow|nice\s+one|well\s+done|thanks\s+a\s+lot|cheers)(?:\s*[.!]+|\s*$)"
+    r"super|excellent|wow|nice\s+one|well\s+done|thanks\s+a\s+lot|cheers|(?:thanks|cheers)\s+for\s+"
+    r"that|really\s+professional|very\s+professional|good\s+job)(?:\s*[.!]+|\s*$)"
 )
 # Short prods after being left unhelped.
 PROD = re.compile(
     r"^(?:hello+|hi|anyone|anybody|and|so|well|no|nope|wow|what|really|huh|still\s+nothing|"
     r"nothing|hello\s+anyone\s+there|is\s+anyone\s+there)\s*[?!.]*$|^\?+$"
 )
+# A word or two said again at once for force: "Three weeks. THREE WEEKS.", "wow. just wow."
+EMPHATIC_REPEAT = re.compile(r"\b(\w+(?:\s+\w+)?)[.!?]+\s+(?:just\s+)?\1\b")
+# Laughter: the customer is not upset, whatever the punctuation ("is my order lost?? lol").
+LAUGHTER = re.compile(r"\b(?:lol|lmao|haha\w*|hehe\w*)\b|😂|🤣|😅|😆")
 REPEATED_PUNCT = re.compile(r"!{2,}|\?{2,}|[?!]{3,}|\?!|!\?")
 INTENSIFIER = re.compile(r"\b(?:really|so|absolutely|extremely|completely|utterly|totally|very)\b")
+# Right before a complaint word, an intensifier strengthens it: "so fed up", "really not happy".
+INTENSIFIED = re.compile(
+    r"\b(?:really|so|absolutely|extremely|completely|utterly|totally|very|truly|incredibly|"
+    r"seriously|beyond)\s+$"
+)
 # The word aims at the business: "this is terrible", "your app is useless", "Terrible." alone.
 AIMED_AT_US = re.compile(
     r"(?:\b(?:this|that|it|you|your\s+\w+|the\s+(?:service|app|chat|bot|site|website|"
@@ -190,19 +225,100 @@ FAILURE = re.compile(
     r"worry|bother|matter|sure|expect|plan|intend|wish|have\s+to|seem)\b)[a-z]{3,}"
 )
 SENTENCE_END = re.compile(r"[.!?;]|$")
+# A problem supposed, not told: "what happens if my payment fails", "in case it arrives damaged".
+SUPPOSED = re.compile(r"\b(?:if|in\s+case|whether|suppose|supposing|what\s+happens\s+when)\b")
+# A question about how things work: "how do I dispute a charge?", "how to report fraud?"
+HOW_TO = re.compile(
+    r"\bhow\s+(?:do|can|could|would|should|does)\s+(?:i|we|you|one)\b|\bhow\s+to\b|"
+    r"\bwhat\s+happens\s+(?:if|when)\b|\bwhere\s+(?:do|can|should)\s+i\b"
+)
+# A question that presumes the problem happened: "why was I charged twice?"
+PRESUMING_QUESTION = re.compile(r"(?:hi|hello|hey|so|and|but|ok)?[,!\s]*(?:why|how\s+come)\b")
+# Problem words that on their own only report an error message or a failed step, which the bot
+# can often walk the customer through ("it says error 500", "card declined").
+GLITCH = re.compile(
+    r"error|invalid|failing|fails|failed|declined|stuck|crash(?:es|ing|ed)|not\s+showing|"
+    r"stopped|mistake|wrong|incorrect|"
+    # money taken, said without what was wrong with it: "I was charged £4.99 - is that delivery?"
+    r"charged|billed|debited|deducted"
+)
 
 # --- complex issues ------------------------------------------------------------------------------
 
 # Something has gone wrong with money, an order, an account or a service.
 PROBLEM = re.compile(
-    r"\b(?:charged|billed|overcharged|double\s+charged|charging\s+me|debited|taken\s+from\s+my|"
+    r"\b(?:overcharged|double\s+charged|charging\s+me|still\s+(?:being\s+)?(?:charged|billed)|"
+    r"taken\s+from\s+my|"
+    # waiting told with how long: "been waiting 3 weeks for my refund"
+    r"waiting\s+(?:(?:for\s+)?(?:over|nearly|almost|more\s+than)\s+)?(?:\d+|a|an|two|three|four|"
+    r"five|six|several|a\s+few)\s+(?:hours?|days?|weeks?|months?)\s+(?:for|on)|(?:hours|days|"
+    r"weeks|months)\s+of\s+waiting|"
+    # someone at fault did nothing: "nobody has explained", "no one is answering my emails"
+    r"(?:nobody|no\s+one)\s+(?:has\s+|have\s+|had\s+|is\s+|was\s+|ever\s+|even\s+|will\s+|can\s+|"
+    r"could\s+|would\s+|seems\s+to\s+)*(?:tell|explain|help|told|"
+    r"explained|called|contacted|replied|answered|responded|got\s+back|came|turned\s+up|"
+    r"showed\s+up|rang|rung|bothered|answering|responding|replying|calling|picking\s+up|"
+    r"helped|fixed|sorted|done|did|been\s+(?:out|round)|explaining)|"
+    # a status that should not be: "the portal says withdrawn", "still showing due"
+    r"(?:says|shows|showing|marked|listed|status\s+is)\s+(?:as\s+|it\s+was\s+|it's\s+|that\s+)?"
+    r"[\"']?(?:cancelled|canceled|failed|withdrawn|closed|rejected|expired|unpaid|overdue|due|"
+    r"suspended|incomplete|inactive|not\s+found|on\s+hold)\b|(?:still|again)\s+(?:the\s+\w+\s+)?(?:is\s+)?(?:showing|shows|says|saying|"
+    r"charging|deducting)|"
+    # things that came apart or arrived damaged
+    r"fell\s+(?:out|off|apart)|came\s+(?:off|apart|loose)|falling\s+apart|arrived\s+with\s+"
+    r"(?:a|an|the)?\s*(?:\w+\s+)?(?:tear|hole|crack|dent|scratch|stain|chip|mark|damage)|"
+    r"(?:has\s+been|been|is\s+still|arrived|came|was|were)\s+broken|"
+    # let down by someone's side: "cancelled on us", "stranded", "ran out of my insulin"
+    r"(?:went|gone|has\s+gone|turned)\s+(?:flat|dead|mouldy|moldy|off|bad|missing)\b|"
+    r"(?:is|are|was|were|has\s+been|have\s+been)\s+(?:all\s+)?(?:gone|wiped|deleted|erased)\b|"
+    r"(?:goes|went|going|keeps\s+going)\s+offline|"
+    r"overbooked|(?:been|got|was|were)\s+bumped|br(?:oke|oken|eaks)\s+down|"
+    r"(?:two|2|three|3|multiple)\s+(?:bills|invoices|charges|payments|debits)\s+for\s+the\s+same|(?:started|starting|begun|begin)\s+(?:to\s+)?"
+    r"(?:peel|crack|fray|fade|rust|leak|split|wobble|break|fall\s+apart)\w*|peeling|fraying|"
+    r"rusting|coming\s+(?:off|apart|loose|away)|"
+    r"stranded|(?:cancelled|canceled)\s+(?:on\s+(?:us|me)|from\s+your\s+side|by\s+you)|"
+    r"r[au]n\s+out\s+of|nothing\s+(?:is\s+)?here|(?:has|have|had)\s+been\s+(?:\w+\s+)?"
+    r"(?:late|delayed)|(?:arrived|came|turned\s+up|delivered)\s+(?:\w+\s+){0,2}?late|"
+    r"(?:is|was|were|are)\s+delayed|delayed\s+again|without\s+(?:my|our|any)\s+(?:permission|"
+    r"consent|authori[sz]ation|approval|warning|notice)|(?:been|was|were|got|get)\s+"
+    r"(?:\w+\s+)?(?:fined|penali[sz]ed)|"
+    r"(?:went|gone|jumped|increased|risen|rose|shot\s+up|doubled)\s+(?:up\s+)?from\s+[£$€]?\d|"
+    # the business as the one who did harm: "you've been taking £100", "you lost my parcel"
+    r"you(?:'ve|\s+have|'re|\s+are)?\s+(?:been\s+|now\s+|just\s+|also\s+)?(?:taking|taken|took|charging|"
+    r"billing|debiting|deducting|charged|billed|debited|deducted|estimated|lost|broke|broken|"
+    r"damaged|closed|blocked|cancelled|ignored|"
+    r"overcharged|ghosted|forgot|forgotten|ruined|messed\s+up|given\s+(?:it|\w+\s+\w+)\s+away|"
+    r"gave\s+(?:it|\w+\s+\w+)\s+away|sent\s+(?:me\s+)?(?:the\s+)?wrong)\b|"
+    r"you(?:'d|\s+had)\s+(?:already\s+)?(?:given|sold|cancelled|lost|forgotten)\b|"
+    # money taken for nothing: "took £38 and delivered zero kWh", "sent me an empty box"
+    r"(?:delivered|gave|given|received|got|provided|sent\s+me)\s+(?:me\s+)?(?:zero|nothing|"
+    r"no\s+\w+)\b|(?:an\s+)?empty\s+(?:box|parcel|package|envelope|bag)|"
+    # sent to the wrong place, given the wrong thing
+    r"(?:sent|delivered|given|gave|posted|shipped|fitted|installed|prescribed|dispensed|issued|"
+    r"addressed)\s+(?:[\w']+\s+){0,3}?(?:the\s+|a\s+)?wrong\b|"
+    # it came back spoiled: "came back pink", "come out orange"
+    r"(?:came|come|has\s+come|turned|went)\s+(?:back|out)\s+(?:\w+\s+)?(?:orange|pink|green|"
+    r"blue|grey|yellow|ruined|damaged|shrunk|stained|broken|worse|wrong|different|patchy)|"
+    r"shr[au]nk|(?:isn't|is\s+not|aren't|not|won't|never|keeps?\s+not)\s+(?:answering|"
+    r"picking\s+up|responding|replying|returning\s+(?:my\s+)?calls)|"
+    r"\b(?:was|were|has\s+been|have\s+been|got|been)\s+(?:\w+\s+)?(?:cancelled|canceled)|"
+    r"without\s+(?:anyone|anybody|any\s+one)\s+(?:explaining|telling|informing|warning|"
+    r"notifying|asking)|(?:flight|order|booking|appointment|reservation|class|tour|trip|holiday|"
+    r"event|delivery|session|lesson|course|surgery|operation)\s+(?:was\s+|has\s+been\s+|got\s+|"
+    r"been\s+|is\s+)?(?:cancelled|canceled)|no\s+(?:rebooking|replacement|compensation|"
+    r"accommodation|hotel|explanation)\b|(?:i|we)\s+(?:paid|paid\s+for|booked|ordered|bought)"
+    r"\s+[^.?!]{1,40}?\s+but\s+(?:my|the|our|it|they|there|i|we|nobody|no\s+one)\b|"
     r"left\s+my\s+account|"
     # "charged twice", "the rules fire twice"; "I ordered twice last month" is no problem
-    r"(?:charged|billed|debited|taken|paid|sent|delivered|fires?|fired|firing|applied|booked|"
-    r"counted|run|ran|created|showing|shows|listed)\s+(?:[\w£$€.,]+\s+){0,3}?(?:twice|double|"
-    r"two\s+times)|double[-\s](?:charged|billed|booked|charge)|duplicates?|duplicated|"
+    r"(?:charged|billed|debited|deducted|taken|paid|sent|delivered|fires?|fired|firing|applied|"
+    r"booked|went\s+through|gone\s+through|came\s+out|come\s+out|went\s+out|processed|"
+    r"imported|synced|posted|recorded|added|scanned|issued|renewed|"
+    r"counted|run|ran|created|showing|shows|listed)\s+(?:[\w£$€.,]+\s+){0,4}?(?:twice|double|"
+    r"two\s+times)|charged|billed|debited|deducted|"
+    r"double[-\s](?:charged|billed|booked|charge)|duplicates?|duplicated|"
     r"(?:two|2|three|3)\s+copies|"
-    r"never\s+(?:arrived|came|used|asked|received|ordered|got|signed)|haven't\s+(?:received|got|"
+    r"never\s+(?:arrived|came|used|asked|received|ordered|got|signed|agreed|authori[sz]ed|"
+    r"consented|requested)|haven't\s+(?:received|got|"
     r"heard)|(?:nobody|no\s+one)\s+has\s+(?:told|contacted|called|replied|got\s+back)|(?:didn't|"
     r"did\s+not)\s+(?:arrive|receive|get|order|come)|not\s+(?:arrived|"
     r"received|delivered)|nothing\s+(?:has\s+)?arrived|hasn't\s+(?:arrived|come|been)|"
@@ -244,7 +360,8 @@ PROBLEM = re.compile(
     r"response|answer)\s+(?:yet|from|to)|(?:not|never)\s+heard\s+back|without\s+(?:internet|power|"
     r"heating|water|"
     r"(?:a\s+)?phone|service|access|signal)|"
-    r"(?:ordered|asked\s+for|booked|paid\s+for|chose|selected)\s+[^.?!]{1,30}?\b(?:got|received|"
+    r"(?:ordered|asked\s+for|booked|paid\s+for|chose|selected)\s+[^.?!]{1,60}?\b(?:got|received|"
+    r"says|said|reads|"
     r"sent|came|arrived|billed|charged)\b|(?:says|shows|showing|marked|listed)\s+(?:as\s+|it\s+"
     r"was\s+|it's\s+)?'?delivered|(?:with|without)\s+(?:no|any)\s+(?:explanation|warning|"
     r"notice)|no\s+explanation|back-ordered|(?:went|gone|go|goes|going)\s+up|increased|doubled|"
@@ -263,18 +380,23 @@ STAKES = re.compile(
     r"£|\$|€|card|account|order\w*|deliver\w*|contract|subscription|plan|membership|"
     r"seats?|lines?|data|login|password|sso|access|allerg\w*|safety|injur\w*|parcel|package|"
     r"claim|policy|prescription|medication|booking|reservation|flight|ticket|warranty|guarantee|"
-    r"insurance|verification|password|locked)\b|[£$€]"
+    r"insurance|verification|password|locked|application|deposit|fine|permit|visa|appointment|"
+    r"salary|savings|rent|withdrawal|purchases?|prescription|premium|results|records|phone|"
+    r"laptop|wallet|keys|passport|documents|belongings|paying|flights|tickets|box|case|items?|"
+    r"goods|products?|bottles?|return)\b|[£$€]"
 )
 CONTRADICTION = re.compile(
     r"\b(?:even\s+though|despite|although|which\s+(?:i|it|we)\s+(?:never|definitely|didn't)|"
     r"paid\s+for\s+[^.?!]{1,30}?\s+and\s+(?:it|they)\s+(?:took|was|were|arrived|came|still)|"
     r"when\s+(?:i|we)\s+(?:haven't|have\s+not|didn't|did\s+not|never|only)|"
-    r"but\s+the\s+\w+\s+says|but\s+(?:it|they)\s+(?:says?|said|show)|nobody\s+has\s+told|"
+    r"but\s+(?:the|my|our|your)\s+\w+\s+(?:says|shows|still)|(?:that's|that\s+is|which\s+is|"
+    r"it's)\s+(?:normally|usually)|(?:normally|usually)\s+(?:costs?|is|it's|only)|but\s+(?:it|they)\s+(?:says?|said|show)|nobody\s+has\s+told|"
     r"no\s+one\s+has\s+told|we\s+haven't\s+changed|i\s+haven't\s+changed|"
     r"which\s+(?:i'm|i\s+am|it's|it\s+is|we're|we\s+are|i\s+was|it\s+was)\s+not|"
     r"nothing\s+(?:has\s+)?changed|but\s+(?:i|we)\s+(?:chose|selected|asked\s+for|ordered|"
     r"paid\s+for|"
-    r"booked|cancelled)|but\s+(?:we're|we\s+are|i'm|i\s+am)\s+on)\b"
+    r"booked|cancelled)|but\s+(?:we're|we\s+are|i'm|i\s+am)\s+on|but\s+(?:i|we)\s+(?:never|"
+    r"didn't|did\s+not|haven't|have\s+not)|but\s+(?:there's|there\s+is)\s+nothing)\b"
 )
 RESOLUTION_ASK = re.compile(
     r"\b(?:sort\s+(?:this|it|that)?\s*out|untangle|what's\s+(?:actually\s+)?happening|"
@@ -284,7 +406,7 @@ RESOLUTION_ASK = re.compile(
     r"that)|roll\s+(?:it|this)\s+back)\b"
 )
 SENSITIVE = re.compile(
-    r"\b(?:hacked|fraud\w*|unauthori[sz]ed|stolen|identity\s+theft|data\s+breach|gdpr|cloned|"
+    r"\b(?:hacked|fraud(?!\s+checks?\b)\w*|unauthori[sz]ed|stolen|identity\s+theft|data\s+breach|gdpr|cloned|"
     r"compromised|phishing|copy\s+of\s+(?:my|our|all)\s+(?:personal\s+)?data|subject\s+access|"
     r"(?:delete|erase|remove)\s+(?:all\s+)?(?:my|our)\s+(?:personal\s+)?(?:data|information)|"
     r"data\s+protection|disput\w+|contest(?:ing)?\s+(?:a|the|this)\s+charge|(?:i|we)\s+(?:didn't|"
@@ -301,10 +423,17 @@ SENSITIVE = re.compile(
     r"procedure|formal\s+complaint|allergic\s+reaction|food\s+poisoning|injured|"
     r"discriminat\w*|harass\w*|into\s+my\s+(?:car|house|wall|fence|gate|vehicle|van|bike)|dashcam|"
     r"(?:called|told|reported\s+it\s+to)\s+the\s+police|police\s+(?:report|reference)|"
-    r"crime\s+reference|damage\s+to\s+my|dangerous|unsafe|could\s+have\s+(?:been|died|killed)|ambulance|"
+    r"crime\s+reference|(?:payment|charge|transaction|purchase|debit)s?\s+[^.?!]{0,60}?(?:i|we)\s+"
+    r"(?:know\s+nothing\s+about|have\s+no\s+idea\s+about|don't\s+know\s+anything\s+about)|damage\s+to\s+my|dangerous|unsafe|could\s+have\s+(?:been|died|killed)|ambulance|"
     r"a&e|poison\w*|autis\w*|distress\w*|special\s+needs|reasonable\s+adjustments?|"
     r"locked\s+out\s+of\s+(?:my|our|the)|leak(?:ing|ed)|(?:water|gas)\s+leak|flood(?:ed|ing)|"
-    r"gas\s+smell|smell\s+of\s+gas|sparking|fire\s+hazard|electric\s+shock)\b"
+    r"gas\s+smell|smell\s+of\s+gas|sparking|fire\s+hazard|electric\s+shock|"
+    r"in\s+(?:a\s+lot\s+of\s+|so\s+much\s+)?pain|mou?ld|asbestos|carbon\s+monoxide|"
+    # harm to the body: "my face is red raw and burning"
+    r"(?:my|his|her|their|our)\s+(?:face|skin|eyes?|lips|mouth|hands?|scalp|gums?|arms?|legs?|"
+    r"tattoo|piercing|wound|cut|tooth|teeth|ears?|nose|feet|foot|back|neck)"
+    r"\s+(?:is|are|was|were|has|have|went|got|feels?|looks?)\s+(?:\w+\s+){0,3}?(?:red|raw|"
+    r"burning|burnt|swollen|itchy|sore|bleeding|blistered|peeling|rash|stinging))\b"
 )
 
 # --- size of a deal ------------------------------------------------------------------------------
@@ -314,12 +443,14 @@ AMOUNT = re.compile(
     r"\b(\d[\d,]*(?:\.\d+)?)\s*(k\b)?\s*(?:pounds|dollars|euros|usd|eur|gbp)\b"
 )
 QUANTITY = re.compile(
-    r"\b(\d[\d,]*)(?:\s*-\s*|\s+)(?:(?:more|extra|additional|new|or\s+so|odd|of\s+us|[a-z]+ed|"
-    r"custom|personalised|personalized|branded|printed|identical|matching)\s+)?"
+    # "invoice 7781", "ref 2231": a number after ref/invoice/number names a thing, not a count
+    r"(?<!ref )(?<!invoice )(?<!number )(?<!no\. )(?<!#)"
+    r"\b(\d[\d,]*)(?:\s*-\s*|\s+)(?:(?:or\s+so|of\s+us|[a-z]+)\s+)?"
     r"(?:people|persons?|staff|of\s+each|each|person|seat|user|room|"
     r"(?!(?:minutes|hours|days|weeks|months|years|seconds|mins|hrs|times|gb|mb|kb|tb|miles|"
     r"km|kg|pounds|dollars|euros|percent|points|stars|nights|tasks|messages|emails|calls|"
-    r"pages|steps|attempts)\b)[a-z]{3,}s)\b|\b(?:team|group|party|company|class|office|staff|"
+    r"pages|steps|attempts|says|does|goes|gets|has|was|is|yes|plus|bus|gas|always|"
+    r"thanks|ones)\b)[a-z]{3,}s)\b|\b(?:team|group|party|company|class|office|staff|"
     r"workforce|department|crew)\s+of\s+(?:about\s+|around\s+|roughly\s+|over\s+|"
     r"up\s+to\s+)?(\d[\d,]*)"
 )
@@ -328,7 +459,8 @@ PURCHASE = re.compile(
     r"invoice|catering|corporate|add|adding|upgrade|licen[cs]\w*|seats|onboard\w*|"
     r"considering|planning|move\s+our|roll\s+out|sign\s+up|membership\w*|contract|book|"
     r"booking|reserve|reservation|group|rates?|enterprise|enrol\w*|subscri\w*|team\s+plan|need|"
-    r"want|looking\s+for|options|hire|rent|lease|supply|provide|cater|host)\b"
+    r"want|looking\s+for|options|hire|rent|lease|supply|provide|cater|host|fees|quote|"
+    r"management|manage)\b"
 )
 
 # --- shouting ------------------------------------------------------------------------------------
@@ -349,13 +481,21 @@ STOPWORDS = frozenset(
 )
 CONTENT_WORD = re.compile(r"[a-z0-9][a-z0-9']*")
 # Four or more capital words in a row: shouting inside an otherwise calm message.
+# "sorry for caps, my keyboard is stuck": capitals owned up to are not shouting.
+CAPS_EXCUSED = re.compile(
+    r"\b(?:sorry|apologi[sz]e|excuse)\s+(?:for\s+)?(?:the\s+)?(?:all\s+)?caps\b|caps\s*lock|"
+    r"\b(?:left|leave|had|have)\s+(?:the\s+)?caps\s+on\b"
+)
 CAPS_RUN = re.compile(r"\b[A-Z][A-Z']+(?:[\s,.!?]+[A-Z][A-Z']+){3,}\b")
 
 # --- what a complaint word is about --------------------------------------------------------------
 
 # The word's object is elsewhere: "frustrated with my old bank".
 ELSEWHERE_AFTER = re.compile(
-    r"\s+(?:with|by|about|at|of)\s+(?:my|the|our)\s+(?:old|previous|last|other|former|current)\s"
+    r"\s+(?:with|by|about|at|of)\s+(?:my|the|our)\s+(?:old|previous|last|other|former|current)\s|"
+    # "terrible weather", "a horrible day at work": the word describes something not ours
+    r"\s+(?:weather|traffic|rain|storm|wind|snow|cold|flu|headache|day|week|night|morning|luck|"
+    r"news|pun|film|movie|match|game\s+(?:last|on|yesterday))\b"
 )
 # "I'm terrible at yoga": the word is about the customer, not about us.
 SELF_AFTER = re.compile(r"\s+(?:at|with\s+(?:computers|tech|technology|names|numbers))\b")
@@ -372,7 +512,9 @@ DURATION = re.compile(
     r"three|four|five|six|several|a\s+few)\s+(?:hours?|days?|weeks?|months?)|since\s+(?:yesterday|"
     r"last\s+\w+|monday|tuesday|wednesday|thursday|friday|saturday|sunday|the\s+\d+\w*)|"
     r"last\s+(?:week|month|night|year|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
-    r"all\s+(?:morning|day|afternoon|evening|night|week)|since\s+(?:january|february|march|april|"
+    r"all\s+(?:morning|day|afternoon|evening|night|week)|for\s+(?:hours|days|weeks|months|ages)|"
+    r"for\s+(?:a|over\s+a|nearly\s+a)\s+fortnight|"
+    r"(?:\d+|two|three|four|five|six|ten)\s+(?:days|weeks|months)\s+back|since\s+(?:january|february|march|april|"
     r"may|"
     r"june|july|august|september|october|november|december|christmas|easter|\d{4}))\b"
 )
@@ -380,7 +522,11 @@ DURATION = re.compile(
 URGENCY = re.compile(
     r"\b(?:urgent\w*|asap|emergency|immediately|right\s+now|today|tonight|tomorrow|"
     r"in\s+(?:an|one|two|\d+)\s+hours?|blocked|before\s+(?:monday|tuesday|wednesday|thursday|"
-    r"friday|saturday|sunday|the\s+\d+\w*|month-end|the\s+deadline)|deadline)\b"
+    r"friday|saturday|sunday|the\s+\d+\w*|month-end|the\s+deadline)|deadline|"
+    # what the problem costs: lost sales, a day's work, a small child or an elderly parent
+    r"losing\s+(?:sales|money|customers|business|revenue|orders|income)|(?:can't|cannot)\s+work|"
+    r"work\s+from\s+home|newborn|baby|toddler|pregnant|elderly|disabled|wheelchair|kids|"
+    r"children|funeral|wedding)\b"
 )
 
 # Asking for an exception to a rule: only a person can grant one.

@@ -22,6 +22,13 @@ _VADER = SentimentIntensityAnalyzer()
 # carries its tone well enough.
 _VADER_CHARS = 600
 _LOOK_BACK = 200
+# A VADER compound score at or below this is a clearly negative message; at or above _JOYFUL,
+# capitals, "!!" and "omg" are delight unless the message also complains.
+_NEGATIVE = -0.5
+_JOYFUL = 0.6
+_COMPLAINT_CUES = frozenset({"strong_words", "medium_words", "demand", "insult", "recurrence"})
+# "so fed up", "really not happy": a complaint word said with force weighs more.
+_INTENSIFIED_FACTOR = 1.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +59,7 @@ class Reading:
     sarcasm: str | None
     problems: tuple[str, ...]
     problem_clauses: int
+    harm: bool
     stakes: bool
     contradiction: str | None
     resolution_ask: bool
@@ -59,6 +67,7 @@ class Reading:
     duration: str | None
     exception: str | None
     sensitive: str | None
+    sensitive_asked: bool
     amounts: tuple[float, ...]
     quantities: tuple[int, ...]
     purchase: bool
@@ -107,6 +116,13 @@ def _content(norm: str) -> frozenset[str]:
 def content_words(text: str) -> frozenset[str]:
     """The stemmed content words of any text (a bot's answer too), for comparing two texts."""
     return _content(asks.normalise(text))
+
+
+def _excitement(cue: Cue) -> bool:
+    """Cues that in a delighted message are excitement: "!!", "omg"."""
+    return cue.name == "repeated_punctuation" or (
+        cue.name == "exasperation" and cue.evidence in {"omg", "omfg"}
+    )
 
 
 def _clause_before(norm: str, start: int) -> str:
@@ -158,6 +174,8 @@ def _negative_words(norm: str, question: bool) -> list[Cue]:
             ):
                 continue  # "the weather's terrible", "I'm terrible at yoga"
             factor = 1.0
+            if name == "medium_words" and lx.INTENSIFIED.search(before):
+                factor = _INTENSIFIED_FACTOR
             aimed = bool(lx.AIMED_AT_US.search(before))
             if question and not aimed and not lx.INTENSIFIER.search(before):
                 # "Drag and drop doesn't work on my iPad, is that expected?" asks, not complains.
@@ -176,6 +194,32 @@ def _told_as_facts(norm: str) -> list[re.Match[str]]:
         if end is None or norm[end.start() : end.start() + 1] != "?":
             out.append(match)
     return out
+
+
+def _asked(norm: str, match: re.Match[str]) -> bool:
+    """The problem is asked about or supposed ("I was charged twice?", "what happens if my payment
+    fails?"), not told; "why was I charged twice?" presumes it, and is told."""
+    if norm.count('"', 0, match.start()) % 2 == 1:
+        return True  # inside quotation marks: an error message or an email quoted, not told
+    if lx.SUPPOSED.search(_clause_before(norm, match.start())):
+        return True
+    end = lx.SENTENCE_END.search(norm, match.end())
+    sentence = _sentence_before(norm, match.start()).lstrip()
+    mark = norm[end.start() : end.start() + 1] if end is not None else ""
+    # a question by its mark, or by its first word when the customer left the mark off
+    if mark != "?" and not (mark == "" and lx.QUESTION_START.match(sentence)):
+        return False
+    return not lx.PRESUMING_QUESTION.match(sentence)
+
+
+def _procedural(norm: str, match: re.Match[str]) -> bool:
+    """A sensitive word inside a question about how things work ("how do I dispute a charge?",
+    "what happens if I damage it by accident"), not a report that it happened."""
+    if lx.SUPPOSED.search(_clause_before(norm, match.start())):
+        return True
+    end = lx.SENTENCE_END.search(norm, match.end())
+    asks = end is not None and norm[end.start() : end.start() + 1] == "?"
+    return asks and bool(lx.HOW_TO.search(_sentence_before(norm, match.start())))
 
 
 def _clause_index(norm: str, position: int) -> int:
@@ -208,7 +252,7 @@ def read_message(text: str) -> Reading:
         cues.extend(_negative_words(norm, question))
         if m := lx.DEMAND.search(norm):
             cues.append(Cue("demand", 1.0, m.group(0)))
-        if m := lx.EXASPERATION.search(norm):
+        if m := lx.EXASPERATION.search(norm) or lx.EMPHATIC_REPEAT.search(norm):
             cues.append(Cue("exasperation", 1.0, m.group(0)))
         if m := lx.RECURRENCE.search(norm):
             cues.append(Cue("recurrence", 1.0, m.group(0)))
@@ -217,26 +261,43 @@ def read_message(text: str) -> Reading:
     thanks = bool(lx.THANKS.search(norm))
     closing_words = bool(lx.CLOSING.fullmatch(norm.strip())) and len(norm) <= 40
     punct = lx.REPEATED_PUNCT.search(text) if "!" in text or "??" in text else None
-    if punct and not (thanks or closing_words):
+    laughing = bool(lx.LAUGHTER.search(text.lower()))
+    if punct and not (thanks or closing_words or laughing):
         cues.append(Cue("repeated_punctuation", 1.0, punct.group(0)))
-    if compound <= -0.5 and not hedged and (cues or not question):
+    found = [] if hedged else list(lx.PROBLEM.finditer(norm)) + _told_as_facts(norm)
+    told = [m for m in found if not _asked(norm, m)]
+    if compound <= _NEGATIVE and not hedged and (cues or not question):
         cues.append(Cue("negative_sentiment", 1.0, f"sentiment {compound:+.2f}"))
     words = lx.ANY_WORD.findall(text)
     caps = [w for w in words if len(w) >= 2 and w.isupper()]
     run = lx.CAPS_RUN.search(text)
-    caps_run = run.group(0) if run and _plain_caps(lx.ANY_WORD.findall(run.group(0))) >= 2 else None
-    closing = (thanks or closing_words) and not cues and not caps_run
+    # "THANK YOU SO MUCH!!!" and "OMG BEST NEWS EVER!!" are capitals of joy, and "sorry for caps"
+    # owns up to them: no anger.
+    joyful = compound >= _JOYFUL and not any(c.name in _COMPLAINT_CUES for c in cues)
+    glad = (thanks and compound >= 0.5) or joyful or bool(lx.CAPS_EXCUSED.search(norm))
+    if joyful:
+        cues = [c for c in cues if not _excitement(c)]
+    caps_run = (
+        run.group(0)
+        if run and not glad and _plain_caps(lx.ANY_WORD.findall(run.group(0))) >= 2
+        else None
+    )
+    # Harm: money taken, an order lost or damaged, a promise broken; not only an error message.
+    harm = any(m.re is lx.PROBLEM and not lx.GLITCH.fullmatch(m.group(0)) for m in told)
+    # "it turned up a week late. Cheers for that.": thanks after harm close nothing.
+    closing = (thanks or closing_words) and not cues and not caps_run and not harm
     rest = norm if closing else lx.CLOSING.sub("", norm, count=1).lstrip(" ,.!")
     rejection = lx.REJECTION.search(norm) or lx.PUSHBACK.search(norm)
     prod = lx.PROD.search(norm.strip())
     sarcasm = lx.SARCASM.search(norm)
     contradiction = lx.CONTRADICTION.search(norm)
     sensitive = None if hedged else lx.SENSITIVE.search(norm)
-    found = [] if hedged else list(lx.PROBLEM.finditer(norm)) + _told_as_facts(norm)
     problems = tuple(dict.fromkeys(m.group(0) for m in found))
     problem_starts = [m.start() for m in found]
     has_digit = any(ch.isdigit() for ch in norm)
     duration = lx.DURATION.search(norm)
+    # A failure that has gone on for weeks is past walking through: "not collected for 3 weeks".
+    harm = harm or (bool(told) and duration is not None)
     urgency = lx.URGENCY.search(norm)
     exception = None if hedged else lx.EXCEPTION.search(norm)
     return Reading(
@@ -255,6 +316,7 @@ def read_message(text: str) -> Reading:
         sarcasm=sarcasm.group(0).strip(" .!") if sarcasm and not closing else None,
         problems=problems,
         problem_clauses=len({_clause_index(norm, start) for start in problem_starts}),
+        harm=harm,
         stakes=bool(lx.STAKES.search(norm)),
         contradiction=contradiction.group(0) if contradiction else None,
         resolution_ask=bool(lx.RESOLUTION_ASK.search(norm)),
@@ -262,6 +324,7 @@ def read_message(text: str) -> Reading:
         duration=duration.group(0) if duration else None,
         exception=exception.group(0) if exception else None,
         sensitive=sensitive.group(0) if sensitive else None,
+        sensitive_asked=sensitive is not None and _procedural(norm, sensitive),
         amounts=tuple(_amount(m) for m in lx.AMOUNT.finditer(norm)) if has_digit else (),
         quantities=tuple(
             int((m.group(1) or m.group(2)).replace(",", "")) for m in lx.QUANTITY.finditer(norm)
@@ -272,7 +335,7 @@ def read_message(text: str) -> Reading:
         event_order=event.group(0) if (event := lx.EVENT_ORDER.search(norm)) else None,
         words=len(words),
         caps_words=len(caps),
-        caps_plain=_plain_caps(caps),
+        caps_plain=0 if glad else _plain_caps(caps),
         caps_run=caps_run,
         compound=compound,
     )

@@ -67,7 +67,16 @@ class SignalWeights(BaseModel):
     )
     rapid_fire: float = Field(0.25, ge=0, description="Several messages in a short time.")
     complex_per_problem: float = Field(
-        0.2, ge=0, description="Each distinct problem reported (wrong charge, missing item)."
+        0.3,
+        ge=0,
+        description="Each distinct problem reported (wrong charge, missing item); one problem "
+        "with money, an order or an account at stake reaches the offer threshold.",
+    )
+    complex_glitch: float = Field(
+        0.2,
+        ge=0,
+        description="Each problem that is only an error message or a failed step ('it says "
+        "error 500'), or a problem asked about rather than told ('I was charged twice?').",
     )
     complex_bonus: float = Field(
         0.15,

@@ -332,7 +332,8 @@ def _complex(reading: Reading, w: SignalWeights) -> list[Signal]:
             Signal(
                 SignalKind.SENSITIVE_MATTER,
                 R.COMPLEX_ISSUE,
-                w.sensitive_matter,
+                # asked about how it works, not told as having happened: half the weight
+                w.sensitive_matter * (0.5 if reading.sensitive_asked else 1.0),
                 _quote(reading.sensitive),
             )
         )
@@ -348,7 +349,10 @@ def _complex(reading: Reading, w: SignalWeights) -> list[Signal]:
     problems = reading.problems
     if not problems or reading.closing:
         return out
-    weight = w.complex_per_problem * min(reading.problem_clauses, 3)
+    # Harm told as a fact weighs a full problem; an error message, a failed step or a problem
+    # only asked about weighs less.
+    per_problem = w.complex_per_problem if reading.harm else w.complex_glitch
+    weight = per_problem * min(reading.problem_clauses, 3)
     notes = list(problems)
     if reading.stakes:
         weight += w.complex_bonus
@@ -377,7 +381,9 @@ def _complex(reading: Reading, w: SignalWeights) -> list[Signal]:
 
 
 def _large_order(reading: Reading, settings: SignalSettings) -> str | None:
-    big_amounts = [a for a in reading.amounts if a >= settings.large_order_amount]
+    # "someone moved £2,400 out of my account" is a loss, not a deal
+    amounts = () if reading.harm or reading.sensitive else reading.amounts
+    big_amounts = [a for a in amounts if a >= settings.large_order_amount]
     if big_amounts:
         return f"an amount of {max(big_amounts):,.0f}"
     big = [q for q in reading.quantities if q >= settings.large_order_quantity]
