@@ -20,6 +20,7 @@ from baton.bots.knowledge_base import KnowledgeBaseSettings
 from baton.bots.llm import LlmSettings
 from baton.domain.business_hours import BusinessHoursSettings
 from baton.domain.email_settings import EmailSettings
+from baton.domain.integration_settings import IntegrationSettings
 from baton.domain.policy import PolicySettings
 from baton.domain.promises import SlaSettings
 from baton.domain.scripts import ScriptSettings
@@ -115,6 +116,7 @@ class Settings(BaseSettings):
     http_bot: HttpBotSettings = Field(default_factory=HttpBotSettings)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
+    integrations: IntegrationSettings = Field(default_factory=IntegrationSettings)
     business_hours: BusinessHoursSettings = Field(default_factory=BusinessHoursSettings)
     sla: SlaSettings = Field(default_factory=SlaSettings)
     scripts: ScriptSettings = Field(default_factory=ScriptSettings)

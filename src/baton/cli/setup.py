@@ -43,9 +43,14 @@ def render_settings_file() -> str:
             lines += [*_comment(field), _line(name, secrets.token_urlsafe(32)), ""]
         else:
             lines += [*_comment(field), "# " + _line(name, _default(field)), ""]
-    for section, model in sections:
+    while sections:
+        section, model = sections.pop(0)
         lines += [f"[{section}]"]
         for name, field in model.model_fields.items():
+            nested = _model_of(field)
+            if nested is not None:
+                sections.append((f"{section}.{name}", nested))
+                continue
             lines += [*_comment(field), "# " + _line(name, _default(field))]
         lines.append("")
     return "\n".join(lines)

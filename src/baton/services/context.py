@@ -79,6 +79,11 @@ async def transaction(ctx: ServiceContext) -> AsyncIterator[Transaction]:
             tx = Transaction(session)
             yield tx
             logged = await _log_events(session, tx.events, ctx.clock.now())
+            # Integration jobs (tickets, chat notices, webhooks) commit with the change itself.
+            # Imported here: the integrations module builds on this one.
+            from baton.services.integrations import integration_jobs_for
+
+            await integration_jobs_for(ctx, session, logged, ctx.settings.integrations)
         for event in logged:
             observe(event)
             await ctx.bus.publish(event)

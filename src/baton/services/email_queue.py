@@ -29,6 +29,8 @@ async def enqueue_escalation_email(
     ctx: ServiceContext, tx: Transaction, handoff: Handoff, *, collecting: bool
 ) -> None:
     """Send the team the escalation (once per handoff), in the handoff's own transaction."""
+    if not ctx.settings.integrations.escalation_email:
+        return  # the team works in their ticket system instead
     now = ctx.clock.now()
     await enqueue_job(
         tx.session,

@@ -21,6 +21,7 @@ from baton.bots.factory import build_bot
 from baton.bots.kb_loader import load_articles
 from baton.channels.email_jobs import register_email_jobs
 from baton.channels.email_out import MailTransport
+from baton.channels.integrations import install_integrations
 from baton.channels.smtp_receiver import start_smtp_receiver
 from baton.config import Settings
 from baton.runtime.bus import EventBus, InProcessBus
@@ -46,7 +47,7 @@ from baton.web import ws
 from baton.web.errors import install_error_handlers
 from baton.web.limits import BodySizeLimit
 from baton.web.rate_limits import RateLimiter
-from baton.web.routes import console, mail, metrics, rating_links, widget
+from baton.web.routes import console, integrations, mail, metrics, rating_links, widget
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -103,6 +104,7 @@ def create_app(
         )
         register_job_handlers(ctx)
         register_email_jobs(ctx, mail_transport)
+        install_integrations(ctx, settings.integrations)
         receiver = start_smtp_receiver(ctx)
         if receiver is not None:
             closers.append(lambda: asyncio.to_thread(receiver.stop))
@@ -158,6 +160,7 @@ def create_app(
     app.include_router(rating_links.router)
     app.include_router(metrics.router)
     app.include_router(mail.router)
+    app.include_router(integrations.router)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JSONResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import baton.store.integrations  # noqa: F401  (its tables join the metadata)
 from baton.store.tables import Base
 
 config = context.config
