@@ -163,3 +163,11 @@ async def test_writing_after_resolution_reopens_with_the_bot(ctx: ServiceContext
     received = await receive_customer_message(ctx, conversation_id, "one more thing")
     assert (await require_conversation(ctx, conversation_id)).state == "bot"
     assert received.bot_job_id is not None
+
+
+async def test_a_card_number_is_never_stored(ctx: ServiceContext) -> None:
+    conversation_id, _ = await _start(ctx)
+    await receive_customer_message(ctx, conversation_id, "charge 4111 1111 1111 1111 again")
+    async with ctx.sessions() as session:
+        bodies = list(await session.scalars(select(Message.body)))
+    assert bodies == ["charge 411111******1111 again"]

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from baton.domain.contact_capture import find_email
+from baton.domain.redaction import redact_card_numbers
 from baton.domain.switchboard import ControlState, SwitchboardEvent, is_bot_speaking, transition
 from baton.domain.turns import Turn
 from baton.runtime.bus import Event
@@ -182,7 +183,8 @@ async def receive_customer_message(
     ctx: ServiceContext, conversation_id: str, text: str, *, client_id: str | None = None
 ) -> ReceivedMessage:
     """Store the customer's message and ask for the bot's answer when the bot holds the chat."""
-    body = text.strip()
+    # Card numbers are masked before anything stores, logs, mails or forwards the text.
+    body = redact_card_numbers(text.strip())
     if not body:
         raise InvalidInput("message is empty", code="empty_message")
     if len(body) > ctx.settings.limits.max_message_chars:
