@@ -88,3 +88,76 @@ def test_light_stemmer_used_without_snowball_joins_word_forms() -> None:
     assert _strip_suffix("stopped") == _strip_suffix("stop")
     assert _strip_suffix("replies") == _strip_suffix("reply")
     assert _strip_suffix("status") == "status"
+
+
+def test_greetings_and_padding_do_not_count_against_a_message() -> None:
+    index = RetrievalIndex(SHOP)
+    plain = index.search("how do I reset my password")
+    padded = index.search(
+        "Hi there! I was wondering if you could maybe tell me how I reset my password? Thanks"
+    )
+    assert padded.best is not None and padded.best.id == "password"
+    assert padded.signals["known"] == plain.signals["known"] == 1.0
+    assert padded.confidence > 0.5
+
+
+def test_signals_are_bounded_whatever_the_length_of_the_message() -> None:
+    index = RetrievalIndex(SHOP)
+    short = index.search("refund")
+    long = index.search(
+        "I sent the blue jumper back last week because it did not fit and I would like to know "
+        "how long a refund takes to reach my card, my bank says nothing has arrived yet"
+    )
+    for ranking in (short, long):
+        assert ranking.best is not None and ranking.best.id == "refunds"
+        for name in ("specific", "covered", "known", "nearest"):
+            assert 0.0 <= ranking.signals[name] <= 1.0
+    assert long.confidence > 0.5
+
+
+def test_words_found_only_in_the_answer_count_as_evidence() -> None:
+    articles = [
+        Article(
+            id="gift-cards",
+            title="Gift cards",
+            answer="Gift cards come in amounts from 10 to 200 euros and never expire.",
+            questions=("do you sell gift cards",),
+        ),
+        Article(
+            id="hours", title="Opening hours", answer="9 to 5.", questions=("when are you open",)
+        ),
+    ]
+    index = RetrievalIndex(articles)
+    in_answer = index.search("do gift cards ever expire")
+    elsewhere = index.search("do gift cards work abroad")
+    assert in_answer.best is not None and in_answer.best.id == "gift-cards"
+    assert in_answer.signals["covered"] > in_answer.signals["specific"]
+    assert in_answer.confidence > elsewhere.confidence
+
+
+def test_confidence_holds_for_articles_with_one_question_or_many() -> None:
+    sparse = [
+        Article(id=a.id, title=a.title, answer=a.answer, questions=a.questions[:1]) for a in SHOP
+    ]
+    for articles in (SHOP, sparse):
+        index = RetrievalIndex(articles)
+        known = index.search("hello, how can I reset my password please")
+        unknown = index.search("can I pay for my order with bitcoin")
+        assert known.best is not None and known.best.id == "password"
+        assert unknown.confidence < 0.5 < known.confidence
+
+
+def test_confidence_rises_with_each_positive_signal() -> None:
+    from baton.bots.retrieval import CONFIDENCE_WEIGHTS, bm25_confidence
+
+    base = {"matched": 1.0, "specific": 0.5, "covered": 0.5, "known": 0.5, "nearest": 0.4}
+    base["margin"] = 0.05
+    assert set(base) == set(CONFIDENCE_WEIGHTS)
+    low = bm25_confidence(base)
+    for name in ("matched", "nearest", "margin", "known"):
+        assert bm25_confidence({**base, name: base[name] + 0.2}) > low
+    # The message's words known to the article, from its questions or its answer, count.
+    assert bm25_confidence({**base, "specific": 0.8, "covered": 0.8}) > low
+    assert bm25_confidence({**base, "covered": 0.8}) > low
+    # Past the cap, more matched words add nothing.
+    assert bm25_confidence({**base, "matched": 50.0}) == bm25_confidence({**base, "matched": 6.0})

@@ -7,8 +7,10 @@ is downloaded at run time.
 
 An article's hybrid score is half its BM25 score and half its semantic score, the mean of the
 message's cosine to the article's nearest question and to the centroid of its questions. The
-confidence is a logistic of the content words matched, the lead over the runner-up, and the
-best article's semantic score, fitted once like the BM25 one (see `retrieval`).
+confidence is a logistic of the content words matched, the lead over the runner-up, the best
+article's semantic score, and the idf-weighted shares of the message's content words that the
+article's questions (`specific`) and its questions or answer (`covered`) know; fitted once on
+knowledge bases of several shapes together, like the BM25 one (see `retrieval`).
 """
 
 from __future__ import annotations
@@ -32,8 +34,16 @@ from baton.bots.retrieval import (
 from baton.domain.articles import Article
 
 BM25_WEIGHT = 0.5
-CONFIDENCE_INTERCEPT = -6.8
-CONFIDENCE_WEIGHTS = {"matched": 0.49, "margin": 7.1, "semantic": 8.7}
+CONFIDENCE_INTERCEPT = -4.82
+# `specific` weighs against `covered`: words the answer alone knows count most, since the
+# semantic score already rewards a message worded like the article's questions.
+CONFIDENCE_WEIGHTS = {
+    "matched": 0.26,
+    "margin": 8.85,
+    "semantic": 6.51,
+    "specific": -6.34,
+    "covered": 5.83,
+}
 
 
 class EmbeddingsUnavailable(RuntimeError):
@@ -114,19 +124,18 @@ class HybridIndex:
         hybrid = BM25_WEIGHT * lexical + (1 - BM25_WEIGHT) * semantic
         order = top_positions(hybrid, max(k, 2))
         best = int(order[0])
-        matched = self.words.coverage(scored, best)[0] if scored is not None else 0
-        signals = {
-            "matched": float(matched),
-            "margin": margin(hybrid, order),
-            "semantic": float(semantic[best]),
-        }
-        w = CONFIDENCE_WEIGHTS
-        confidence = logistic(
-            CONFIDENCE_INTERCEPT
-            + w["matched"] * min(matched, MATCHED_CAP)
-            + w["margin"] * signals["margin"]
-            + w["semantic"] * signals["semantic"]
+        signals = (
+            self.words.signals(scored, best)
+            if scored is not None
+            else {"matched": 0.0, "specific": 0.0, "covered": 0.0, "known": 0.0, "nearest": 0.0}
         )
+        signals["margin"] = margin(hybrid, order)
+        signals["semantic"] = float(semantic[best])
+        z = CONFIDENCE_INTERCEPT
+        for name, weight in CONFIDENCE_WEIGHTS.items():
+            value = signals[name]
+            z += weight * (min(value, MATCHED_CAP) if name == "matched" else value)
+        confidence = logistic(z)
         ranked = [(self.articles[int(i)], float(hybrid[i])) for i in order[:k]]
         return Ranking(ranked, confidence, signals)
 
