@@ -47,6 +47,9 @@ class LimitSettings(BaseModel):
     messages_per_minute_per_conversation: int = Field(
         30, ge=1, description="Messages one conversation may send per minute."
     )
+    logins_per_five_minutes_per_ip: int = Field(
+        10, ge=1, description="Console sign-in attempts one address may make in five minutes."
+    )
     requests_per_minute_per_ip: int = Field(
         600, ge=1, description="Requests of any kind one address may make per minute."
     )

@@ -20,7 +20,11 @@ SessionFactory = async_sessionmaker[AsyncSession]
 def create_engine(url: str) -> AsyncEngine:
     """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # Writes queue on SQLite's one writer; a burst (1,000 customers asking for a person
+        # at once) must wait for a connection rather than fail.
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, pool_size=10, max_overflow=20, pool_timeout=120
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -54,6 +54,8 @@ STATIC = Path(__file__).parent / "static"
 KB_POLL_SECONDS = 5.0
 PROMISE_CHECK_SECONDS = 30.0
 DRAIN_SECONDS = 20.0
+# Bot replies run straight from the socket at most this many at a time (see web/ws.py).
+INLINE_JOBS = 8
 
 
 def create_app(
@@ -141,6 +143,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter()
+    app.state.inline_jobs = asyncio.Semaphore(INLINE_JOBS)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes)
     if settings.widget_origins:

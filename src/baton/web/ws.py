@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -76,6 +77,35 @@ async def _send_event(socket: WebSocket, event: Event) -> None:
     await socket.send_json({"type": "event", "event": event.to_wire()})
 
 
+class _Sent:
+    """Event ids this socket has sent (or the client had): a floor, and a window above it.
+
+    Two transactions can commit in one order and publish in the other, so a live event may
+    come with a smaller id than one already sent: it is sent then, not skipped. The window
+    keeps replay and live delivery from sending the same event twice.
+    """
+
+    def __init__(self, floor: int, window: int = 4096) -> None:
+        self.floor = floor  # the client has everything up to here
+        self.newest = floor
+        self._recent: deque[int] = deque()
+        self._ids: set[int] = set()
+        self._window = window
+
+    def seen(self, event_id: int) -> bool:
+        return event_id <= self.floor or event_id in self._ids
+
+    def add(self, event_id: int) -> None:
+        self._recent.append(event_id)
+        self._ids.add(event_id)
+        self.newest = max(self.newest, event_id)
+        if len(self._recent) > self._window:
+            # Far enough back that a late event below it is not to be expected any more.
+            old = self._recent.popleft()
+            self._ids.discard(old)
+            self.floor = max(self.floor, old)
+
+
 async def _replay_then_forward(
     socket: WebSocket,
     ctx: ServiceContext,
@@ -83,28 +113,28 @@ async def _replay_then_forward(
     last_event_id: int,
     conversation_id: str | None,
 ) -> None:
-    missed = await events_since(ctx, last_event_id, conversation_id=conversation_id)
-    if missed.resync:
-        await socket.send_json({"type": "resync"})
-    sent = last_event_id
-    for event in missed.events:
-        await _send_event(socket, event)
-        sent = event.id
+    sent = _Sent(last_event_id)
+
+    async def catch_up() -> None:
+        missed = await events_since(ctx, sent.newest, conversation_id=conversation_id)
+        if missed.resync:
+            await socket.send_json({"type": "resync"})
+        for event in missed.events:
+            if not sent.seen(event.id):
+                await _send_event(socket, event)
+                sent.add(event.id)
+
+    await catch_up()
     async for event in live:
         if event.type == RESYNC:
             # The bus lost its connection: whatever passed meanwhile is in the log.
-            caught_up = await events_since(ctx, sent, conversation_id=conversation_id)
-            if caught_up.resync:
-                await socket.send_json({"type": "resync"})
-            for missed_event in caught_up.events:
-                await _send_event(socket, missed_event)
-                sent = missed_event.id
+            await catch_up()
             continue
-        if event.id and event.id <= sent:
-            continue  # already replayed from the log
-        await _send_event(socket, event)
         if event.id:
-            sent = event.id
+            if sent.seen(event.id):
+                continue  # already replayed from the log
+            sent.add(event.id)
+        await _send_event(socket, event)
 
 
 @router.websocket("/ws/widget")
@@ -185,11 +215,19 @@ async def _widget_frames(socket: WebSocket, ctx: ServiceContext, conversation_id
                 await socket.send_json({"type": "error", "code": exc.code, "message": exc.message})
                 continue
             if received.bot_job_id is not None:
-                task = asyncio.create_task(ctx.jobs.run_job(received.bot_job_id))
+                task = asyncio.create_task(_answer_soon(socket, ctx, received.bot_job_id))
                 background.add(task)
                 task.add_done_callback(background.discard)
         else:
             await socket.send_json({"type": "error", "code": "invalid_input"})
+
+
+async def _answer_soon(socket: WebSocket, ctx: ServiceContext, job_id: int) -> None:
+    """Run the bot's reply now, a few at a time: a burst of messages must not exhaust the
+    database connections (jobs not run here are run by the job runner)."""
+    inline: asyncio.Semaphore = socket.app.state.inline_jobs
+    async with inline:
+        await ctx.jobs.run_job(job_id)
 
 
 @router.websocket("/ws/console")

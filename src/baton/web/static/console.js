@@ -50,6 +50,7 @@
   let reconnectTimer = null;
   let pingTimer = null;
   let lastEventId = Number(sessionStorage.getItem(LAST_EVENT_KEY) || 0);
+  const seenEvents = new Set(); // event ids already handled
   let lastTypingSent = 0;
   let typingTimer = null;
   let titleCount = 0;
@@ -939,7 +940,11 @@
   function handleEvent(event) {
     if (!event) return;
     if (event.id) {
-      if (event.id <= lastEventId) return; // seen already
+      // Events can arrive slightly out of id order (two commits, published in the other
+      // order): dedupe by id, not by "older than the newest".
+      if (seenEvents.has(event.id)) return;
+      seenEvents.add(event.id);
+      if (seenEvents.size > 5000) seenEvents.delete(seenEvents.values().next().value);
       remember(event.id);
     }
     const data = event.data || {};
