@@ -274,8 +274,9 @@ class NoticeView:
     console_url: str
 
 
-async def read_alert_recipient(ctx: ServiceContext, handoff_id: str) -> NoticeView:
-    """Who hears about a promise at risk: the assigned agent, else the support address."""
+async def _notice_parts(
+    ctx: ServiceContext, handoff_id: str
+) -> tuple[Handoff, Agent | None, Contact | None]:
     async with ctx.sessions() as session:
         handoff = await session.get(Handoff, handoff_id)
         if handoff is None:
@@ -283,11 +284,14 @@ async def read_alert_recipient(ctx: ServiceContext, handoff_id: str) -> NoticeVi
         agent = await session.get(Agent, handoff.agent_id) if handoff.agent_id else None
         conversation = await session.get(Conversation, handoff.conversation_id)
         contact = await session.get(Contact, conversation.contact_id) if conversation else None
-    address = agent.email if agent is not None else None
-    if address is None:
-        address = ctx.settings.email.support_address.split("<")[-1].rstrip(">").strip()
+    return handoff, agent, contact
+
+
+def _notice(
+    ctx: ServiceContext, handoff: Handoff, to: str | None, contact: Contact | None
+) -> NoticeView:
     return NoticeView(
-        to=address,
+        to=to,
         customer_name=contact.name if contact else None,
         summary=handoff.summary,
         promise_text=handoff.promise_text or "",
@@ -296,21 +300,19 @@ async def read_alert_recipient(ctx: ServiceContext, handoff_id: str) -> NoticeVi
     )
 
 
+async def read_alert_recipient(ctx: ServiceContext, handoff_id: str) -> NoticeView:
+    """Who hears about a promise at risk: the assigned agent, else the support address."""
+    handoff, agent, contact = await _notice_parts(ctx, handoff_id)
+    address = agent.email if agent is not None else None
+    if address is None:
+        address = ctx.settings.email.support_address.split("<")[-1].rstrip(">").strip()
+    return _notice(ctx, handoff, address, contact)
+
+
 async def read_rating_request(ctx: ServiceContext, handoff_id: str) -> NoticeView:
-    async with ctx.sessions() as session:
-        handoff = await session.get(Handoff, handoff_id)
-        if handoff is None:
-            raise NotFound("no such handoff")
-        conversation = await session.get(Conversation, handoff.conversation_id)
-        contact = await session.get(Contact, conversation.contact_id) if conversation else None
-    return NoticeView(
-        to=contact.email if contact else None,
-        customer_name=contact.name if contact else None,
-        summary=handoff.summary,
-        promise_text=handoff.promise_text or "",
-        promised_by=handoff.promised_by,
-        console_url="",
-    )
+    """The customer asked how it went, by email."""
+    handoff, _, contact = await _notice_parts(ctx, handoff_id)
+    return _notice(ctx, handoff, contact.email if contact else None, contact)
 
 
 async def list_failed_mail_jobs(ctx: ServiceContext, *, limit: int = 50) -> list[OutboxJob]:
