@@ -21,7 +21,9 @@ from typing import Any
 import httpx
 import pytest
 import websockets
+from sqlalchemy import text as sql_text
 
+from baton.store.database import create_engine
 from tests.conftest import POSTGRES_URL, REDIS_URL, need_service
 
 BATON = Path(sys.executable).with_name("baton")
@@ -200,3 +202,72 @@ async def test_a_live_handoff_across_two_processes_survives_one_being_killed(
                 break
     bodies = [e["data"]["body"] for e in console.events if e["type"] == "message.created"]
     assert bodies.count("Thanks Sam!") == 1
+
+
+async def test_a_process_killed_under_load_loses_no_message_and_no_escalation(
+    two_processes: list[tuple[str, subprocess.Popen[bytes]]],
+) -> None:
+    (url_a, process_a), (url_b, _) = two_processes
+    customers = 20
+    async with (
+        httpx.AsyncClient(base_url=url_a, timeout=10) as a,
+        httpx.AsyncClient(base_url=url_b, timeout=10) as b,
+    ):
+        started = [(await a.post("/api/conversations", json={})).json() for _ in range(customers)]
+        sent: dict[str, tuple[dict[str, Any], str]] = {}
+
+        async def send(
+            client: httpx.AsyncClient, conversation: dict[str, Any], key: str, text: str
+        ) -> bool:
+            try:
+                response = await client.post(
+                    f"/api/conversations/{conversation['conversation']['id']}/messages",
+                    json={"text": text, "client_id": key},
+                    headers={"Authorization": f"Bearer {conversation['token']}"},
+                )
+            except httpx.HTTPError:
+                return False
+            return response.status_code in (200, 201)
+
+        async def customer(n: int, conversation: dict[str, Any]) -> list[str]:
+            failed = []
+            for turn in range(6):
+                key = f"c{n}-m{turn}"
+                text = "I want to talk to a person" if turn == 2 else f"message {turn} from {n}"
+                sent[key] = (conversation, text)
+                if not await send(a, conversation, key, text):
+                    failed.append(key)
+                await asyncio.sleep(0.05)
+            return failed
+
+        load = [asyncio.create_task(customer(n, c)) for n, c in enumerate(started)]
+        await asyncio.sleep(0.3)
+        process_a.send_signal(signal.SIGKILL)  # in the middle of the load
+        failed = [key for task in load for key in await task]
+        # The widget retries what did not go through, with the same client id, elsewhere.
+        for key in failed:
+            conversation, text = sent[key]
+            assert await send(b, conversation, key, text)
+        # Every message is stored exactly once, and every customer who asked has one handoff.
+        for n, conversation in enumerate(started):
+            read = await b.get(
+                f"/api/conversations/{conversation['conversation']['id']}",
+                headers={"Authorization": f"Bearer {conversation['token']}"},
+            )
+            mine = [m["client_id"] for m in read.json()["messages"] if m["author"] == "customer"]
+            assert sorted(mine) == sorted(f"c{n}-m{turn}" for turn in range(6))
+        await asyncio.sleep(3)  # the surviving runner takes the killed process's jobs
+        assert failed, "the kill should have interrupted some sends"
+    engine = create_engine(os.environ["BATON_TEST_POSTGRES_URL"])
+    try:
+        async with engine.connect() as connection:
+            handoffs = (
+                await connection.execute(
+                    sql_text(
+                        "SELECT conversation_id, count(*) FROM handoffs GROUP BY conversation_id"
+                    )
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    assert len(handoffs) == customers and all(count == 1 for _, count in handoffs)
