@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,9 +28,18 @@ async def main(url: str, name: str) -> None:
             )
 
     runner = JobRunner(sessions, SystemClock(), {"effect": effect}, batch=5)
-    for _ in range(200):
-        if await runner.run_due() == 0:
+    # Until every job is finished: a job that failed once (a busy database) comes due again
+    # after its backoff, and any runner may be the one to take it.
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        await runner.run_due()
+        async with sessions() as session:
+            left = await session.scalar(
+                text("SELECT count(*) FROM outbox_jobs WHERE status IN ('pending', 'running')")
+            )
+        if not left:
             break
+        await asyncio.sleep(0.2)
     await engine.dispose()
 
 

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
 from baton.runtime.bus import RESYNC, Event
 from baton.runtime.redis_bus import RedisBus
 from tests.conftest import REDIS_URL, need_service
+from tests.support.redis_server import start_redis
 
 
 def _free_port() -> int:
@@ -65,39 +65,11 @@ def own_redis(tmp_path: Path) -> Iterator[tuple[str, int, Path]]:
     subprocess.run(["redis-cli", "-p", str(port), "shutdown", "nosave"], capture_output=True)
 
 
-def _start(binary: str, port: int, folder: Path) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(folder),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            if client.ping():
-                return process
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    raise AssertionError("redis-server did not start")
-
-
 async def test_after_a_redis_restart_the_bus_reconnects_and_tells_sockets_to_catch_up(
     own_redis: tuple[str, int, Path],
 ) -> None:
     binary, port, folder = own_redis
-    server = _start(binary, port, folder)
+    server = start_redis(binary, port, folder)
     bus = RedisBus(f"redis://127.0.0.1:{port}/0")
     await bus.start()
     try:
@@ -110,7 +82,7 @@ async def test_after_a_redis_restart_the_bus_reconnects_and_tells_sockets_to_cat
             # Published while Redis is down: not lost, it is in the event log; no crash here.
             await bus.publish(Event("conversation.created", "c2", False, {}, 2))
             assert (await _next(events)).type == RESYNC
-            server = _start(binary, port, folder)
+            server = start_redis(binary, port, folder)
             deadline = time.monotonic() + 15
             while True:
                 await bus.publish(Event("conversation.created", "c3", False, {}, 3))

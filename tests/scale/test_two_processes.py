@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,6 +26,7 @@ from sqlalchemy import text as sql_text
 
 from baton.store.database import create_engine
 from tests.conftest import POSTGRES_URL, REDIS_URL, need_service
+from tests.support.redis_server import start_redis
 
 BATON = Path(sys.executable).with_name("baton")
 ALWAYS_OPEN = json.dumps(
@@ -61,6 +63,13 @@ def two_processes(
         need_service(POSTGRES_URL, "postgres")
         pytest.skip("runs on PostgreSQL only")
     redis_url = need_service(REDIS_URL, "redis")
+    yield from _two_processes(database_url, redis_url, tmp_path)
+
+
+def _two_processes(
+    database_url: str, redis_url: str, tmp_path: Path
+) -> Iterator[list[tuple[str, subprocess.Popen[bytes]]]]:
+    """Two `baton serve` processes on one database and one Redis, each on its own port."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BATON_")}
     env.update(
         {
@@ -80,25 +89,27 @@ def two_processes(
         timeout=60,
     )
     started: list[tuple[str, subprocess.Popen[bytes]]] = []
-    for name in ("a", "b"):
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
-        log = tmp_path / f"{name}.log"
-        with log.open("wb") as output:
-            process = subprocess.Popen(
-                [str(BATON), "serve", "--port", str(port)],
-                env={**env, "BATON_PUBLIC_URL": url},
-                cwd=tmp_path,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        _wait_healthy(url, process, log)
-        started.append((url, process))
-    yield started
-    for _, process in started:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=30)
+    try:
+        for name in ("a", "b"):
+            port = _free_port()
+            url = f"http://127.0.0.1:{port}"
+            log = tmp_path / f"{name}.log"
+            with log.open("wb") as output:
+                process = subprocess.Popen(
+                    [str(BATON), "serve", "--port", str(port)],
+                    env={**env, "BATON_PUBLIC_URL": url},
+                    cwd=tmp_path,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )
+            started.append((url, process))
+            _wait_healthy(url, process, log)
+        yield started
+    finally:
+        for _, process in started:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=30)
 
 
 class Socket:
@@ -271,3 +282,57 @@ async def test_a_process_killed_under_load_loses_no_message_and_no_escalation(
     finally:
         await engine.dispose()
     assert len(handoffs) == customers and all(count == 1 for _, count in handoffs)
+
+
+async def test_redis_restarted_under_traffic_loses_nothing(
+    database_url: str, tmp_path: Path
+) -> None:
+    if not database_url.startswith("postgresql"):
+        need_service(POSTGRES_URL, "postgres")
+        pytest.skip("runs on PostgreSQL only")
+    need_service(REDIS_URL, "redis")
+    binary = shutil.which("redis-server")
+    assert binary is not None, "redis-server is not installed"
+    redis_port = _free_port()
+    redis_server = start_redis(binary, redis_port, tmp_path)
+    processes = _two_processes(database_url, f"redis://127.0.0.1:{redis_port}/0", tmp_path)
+    (url_a, _), (url_b, _) = next(processes)
+    try:
+        async with (
+            httpx.AsyncClient(base_url=url_b) as agent_http,
+            httpx.AsyncClient(base_url=url_a) as customer_http,
+        ):
+            login = await agent_http.post(
+                "/api/console/login", json={"email": AGENT[0], "password": AGENT[1]}
+            )
+            csrf = {"X-CSRF-Token": login.json()["csrf_token"]}
+            await agent_http.post(
+                "/api/console/presence", json={"presence": "online"}, headers=csrf
+            )
+            cookie = f"baton_session={agent_http.cookies['baton_session']}"
+            async with websockets.connect(
+                url_b.replace("http", "ws") + "/ws/console",
+                origin=url_b,  # type: ignore[arg-type]
+                additional_headers={"Cookie": cookie},
+            ) as console_connection:
+                console = Socket(console_connection)
+                conversation = (await customer_http.post("/api/conversations", json={})).json()
+                conversation_id = conversation["conversation"]["id"]
+                auth = {"Authorization": f"Bearer {conversation['token']}"}
+                url = f"/api/conversations/{conversation_id}/messages"
+                await customer_http.post(url, json={"text": "before the restart"}, headers=auth)
+                await console.until(_body("before the restart"))
+                redis_server.kill()
+                redis_server.wait()
+                await customer_http.post(url, json={"text": "while Redis is down"}, headers=auth)
+                redis_server = start_redis(binary, redis_port, tmp_path)
+                await customer_http.post(url, json={"text": "after the restart"}, headers=auth)
+                await console.until(_body("after the restart"), seconds=30)
+                if not any(
+                    e["type"] == "message.created" and e["data"]["body"] == "while Redis is down"
+                    for e in console.events
+                ):
+                    await console.until(_body("while Redis is down"), seconds=30)
+    finally:
+        processes.close()
+        redis_server.kill()

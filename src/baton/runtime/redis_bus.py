@@ -85,6 +85,11 @@ class RedisBus:
                     del self._subscribers[topic]
             self._changed.set()
 
+    def _resync_all(self) -> None:
+        """Tell every local subscriber to catch up from the event log."""
+        for topic in list(self._subscribers):
+            self._deliver(topic, Event(RESYNC, None))
+
     def _deliver(self, topic: str, event: Event) -> None:
         for subscriber in list(self._subscribers.get(topic, ())):
             try:
@@ -94,11 +99,16 @@ class RedisBus:
 
     async def _listen(self) -> None:
         delay = 0.5
+        disconnected = False
         while True:
             pubsub = self._client.pubsub()
             try:
                 await pubsub.psubscribe(PREFIX + "*")
                 delay = 0.5
+                if disconnected:
+                    # Back: events published while Redis was away are only in the log.
+                    disconnected = False
+                    self._resync_all()
                 async for message in pubsub.listen():
                     if message.get("type") != "pmessage":
                         continue
@@ -123,8 +133,8 @@ class RedisBus:
                 log.warning("Redis bus disconnected (%s); reconnecting", exc)
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
-                # Whatever passed meanwhile is in the event log: sockets refetch from there.
-                for topic in list(self._subscribers):
-                    self._deliver(topic, Event(RESYNC, None))
+                if not disconnected:
+                    disconnected = True
+                    self._resync_all()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
