@@ -27,10 +27,8 @@ from baton.channels.email_out import (
 )
 from baton.services.context import ServiceContext
 from baton.services.email import (
-    HandoffEmailView,
     post_email_reply,
     read_alert_recipient,
-    read_handoff_for_email,
     read_rating_request,
     read_reply_for_email,
     record_mail,
@@ -42,12 +40,14 @@ from baton.services.email_queue import (
     RATING_EMAIL_JOB,
     REPLY_EMAIL_JOB,
 )
+from baton.services.handoff_brief import HandoffBrief, handoff_brief
 from baton.services.satisfaction import rating_link
 
 log = logging.getLogger(__name__)
 
 
-def _content(view: HandoffEmailView) -> EscalationContent:
+def escalation_content(view: HandoffBrief) -> EscalationContent:
+    """What the escalation email (and a ticket built like it) says about a handoff."""
     return EscalationContent(
         company_name=view.company_name,
         customer_name=view.customer_name,
@@ -56,9 +56,9 @@ def _content(view: HandoffEmailView) -> EscalationContent:
         page_url=view.page_url,
         transcript=[TranscriptLine(e.at, e.who, e.text) for e in view.transcript],
         context=view.context,
-        summary_line=view.summary_line,
+        summary_line=view.summary,
         brief_topic=view.brief_topic,
-        promise_text=view.promise_text,
+        promise_text=view.promise_text or "",
         console_url=view.console_url,
         reply_token=view.reply_token,
         handoff_id=view.handoff_id,
@@ -88,15 +88,19 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
         )
 
     async def escalation(payload: dict[str, Any]) -> None:
-        view = await read_handoff_for_email(ctx, str(payload["handoff_id"]))
-        message = build_escalation_email(_content(view), settings, sent_at=ctx.clock.now())
+        view = await handoff_brief(ctx, str(payload["handoff_id"]))
+        message = build_escalation_email(
+            escalation_content(view), settings, sent_at=ctx.clock.now()
+        )
         await send(message, "escalation", view.conversation_id)
 
     async def confirmation(payload: dict[str, Any]) -> None:
-        view = await read_handoff_for_email(ctx, str(payload["handoff_id"]))
+        view = await handoff_brief(ctx, str(payload["handoff_id"]))
         if not view.customer_email:
             return
-        message = build_customer_confirmation(_content(view), settings, sent_at=ctx.clock.now())
+        message = build_customer_confirmation(
+            escalation_content(view), settings, sent_at=ctx.clock.now()
+        )
         await send(message, "confirmation", view.conversation_id)
 
     async def reply(payload: dict[str, Any]) -> None:

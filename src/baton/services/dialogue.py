@@ -41,6 +41,7 @@ from baton.services.handoffs import (
     announce_agent,
     decision_data,
     finish_collecting,
+    first_name_of,
     start_handoff,
 )
 from baton.store.tables import Contact, Conversation, Message
@@ -218,7 +219,7 @@ class _Step:
     ) -> None:
         self.ctx, self.tx, self.conversation, self.contact = ctx, tx, conversation, contact
         self.snapshot = snapshot
-        self.first_name = (contact.name or "").split(" ")[0] or None if contact else None
+        self.first_name = first_name_of(contact)
 
     def move(self, event: SwitchboardEvent) -> None:
         self.conversation.state = transition(ControlState(self.conversation.state), event).value

@@ -8,14 +8,12 @@ reads what to say from here and records what it sent here. An emailed reply come
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import func, select
 
-from baton.domain.summaries import describe_context, summarise_handoff
-from baton.domain.turns import ContactView, PageView, Turn
 from baton.runtime.bus import Event
 from baton.services.context import ServiceContext, transaction
 from baton.services.conversations import receive_customer_message
@@ -26,82 +24,6 @@ from baton.store.database import AsyncSession
 from baton.store.tables import Agent, Contact, Conversation, Handoff, Mail, Message, OutboxJob
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TranscriptEntry:
-    at: datetime
-    who: str
-    text: str
-
-
-@dataclass(frozen=True)
-class HandoffEmailView:
-    """Everything an escalation or confirmation email says, read from the store."""
-
-    handoff_id: str
-    conversation_id: str
-    company_name: str
-    customer_name: str | None
-    customer_email: str | None
-    page_title: str | None
-    page_url: str | None
-    transcript: list[TranscriptEntry]
-    context: list[tuple[str, str]]
-    summary_line: str
-    brief_topic: str
-    promise_text: str
-    reply_token: str
-    console_url: str
-    timezone: str | None = None
-    reasons: list[str] = field(default_factory=list)
-
-
-def _who(message: Message) -> str:
-    if message.author == "customer":
-        return "Customer"
-    if message.author == "agent":
-        return message.author_name or "Agent"
-    return "Bot" if message.author == "bot" else "Baton"
-
-
-async def read_handoff_for_email(ctx: ServiceContext, handoff_id: str) -> HandoffEmailView:
-    """What the escalation email says: never internal notes, always the whole public chat."""
-    async with ctx.sessions() as session:
-        handoff = await session.get(Handoff, handoff_id)
-        if handoff is None:
-            raise NotFound("no such handoff")
-        conversation = await session.get(Conversation, handoff.conversation_id)
-        assert conversation is not None
-        contact = await session.get(Contact, conversation.contact_id)
-        messages = (
-            await session.scalars(
-                select(Message)
-                .where(Message.conversation_id == conversation.id, Message.internal.is_(False))
-                .order_by(Message.id)
-            )
-        ).all()
-    view = ContactView(contact.name, contact.email, dict(contact.attributes)) if contact else None
-    turns = [Turn("customer", m.body) for m in messages if m.author == "customer"]
-    summary = summarise_handoff(turns, [], view)
-    return HandoffEmailView(
-        handoff_id=handoff.id,
-        conversation_id=conversation.id,
-        company_name=ctx.settings.company_name,
-        customer_name=contact.name if contact else None,
-        customer_email=contact.email if contact else None,
-        page_title=conversation.page_title,
-        page_url=conversation.page_url,
-        transcript=[TranscriptEntry(m.created_at, _who(m), m.body) for m in messages],
-        context=describe_context(view, PageView(conversation.page_url, conversation.page_title)),
-        summary_line=handoff.summary,
-        brief_topic=summary.brief_topic,
-        promise_text=handoff.promise_text or "",
-        reply_token=conversation.reply_token or "",
-        console_url=f"{ctx.settings.public_url}/console#{conversation.id}",
-        timezone=ctx.settings.business_hours.timezone,
-        reasons=list(handoff.reasons),
-    )
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,8 @@ def decision_data(decision: PolicyDecision) -> dict[str, Any]:
     }
 
 
-def _first_name(contact: Contact | None) -> str | None:
+def first_name_of(contact: Contact | None) -> str | None:
+    """How the scripts greet the customer: by first name, or not at all."""
     if contact is None or not contact.name:
         return None
     return contact.name.split()[0]
@@ -208,7 +209,7 @@ async def start_handoff(
     tx.session.add(note)
     await tx.session.flush()
     tx.on_commit(message_event(note))
-    first_name = _first_name(contact)
+    first_name = first_name_of(contact)
     email = contact.email if contact else None
     assigned: Agent | None = None
     if live:
@@ -318,7 +319,7 @@ async def finish_collecting(
     )
     _move(tx, conversation, SwitchboardEvent.OPEN_TICKET)
     contact = await tx.session.get(Contact, conversation.contact_id)
-    first_name = _first_name(contact)
+    first_name = first_name_of(contact)
     if email and handoff is not None:
         await enqueue_confirmation(ctx, tx, handoff)
     if email:
@@ -354,12 +355,12 @@ async def queue_to_ticket(
         ctx.scripts.render(
             "ticket_fallback",
             promise=promise_text,
-            first_name=_first_name(contact),
+            first_name=first_name_of(contact),
             email=contact.email if contact else None,
         )
     ]
     if contact is None or not contact.email:
-        parts.append(ctx.scripts.render("ask_email", first_name=_first_name(contact)))
+        parts.append(ctx.scripts.render("ask_email", first_name=first_name_of(contact)))
     message = Message(
         conversation_id=conversation.id,
         author="bot",

@@ -28,20 +28,18 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from baton.domain.reasons import ReasonCategory
-from baton.domain.summaries import describe_context, summarise_handoff
 from baton.domain.switchboard import ControlState
-from baton.domain.turns import ContactView, PageView, Turn
 from baton.runtime.bus import Event
 from baton.runtime.jobs import PermanentJobError, backoff, enqueue_job
 from baton.services.auth import Forbidden
 from baton.services.context import ServiceContext, transaction
 from baton.services.conversations import lock_conversation, message_event
 from baton.services.errors import Conflict, InvalidInput, NotFound
+from baton.services.handoff_brief import HandoffBrief, console_url, handoff_brief
 from baton.services.handoffs import get_open_handoff, resolve_conversation
 from baton.store.database import AsyncSession
 from baton.store.integrations import IntegrationLink, WebhookDelivery, WebhookEndpoint
-from baton.store.tables import Agent, Contact, Conversation, Handoff, Message, OutboxJob
+from baton.store.tables import Agent, Conversation, Handoff, Message, OutboxJob
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +64,6 @@ WEBHOOK_DISABLED_EVENT = "webhook.disabled"
 # Waits asked for by a remote system (429 Retry-After) before the job gives up.
 MAX_WAITS = 20
 MAX_WAIT_SECONDS = 3600.0
-MAX_TRANSCRIPT_MESSAGES = 500
 
 
 class RetryLater(Exception):
@@ -106,35 +103,6 @@ class IntegrationOptions(Protocol):
     def webhooks_enabled(self) -> bool: ...
     @property
     def webhooks(self) -> WebhookPolicy: ...
-
-
-@dataclass(frozen=True, slots=True)
-class TranscriptEntry:
-    at: datetime
-    who: str
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class HandoffBrief:
-    """A handoff as a ticket or a notice tells it: who, where, why, the promise, the transcript."""
-
-    handoff_id: str
-    conversation_id: str
-    model: str | None
-    reasons: tuple[str, ...]
-    summary: str
-    brief_topic: str
-    promise_text: str | None
-    promised_by: datetime | None
-    customer_name: str | None
-    customer_email: str | None
-    page_title: str | None
-    page_url: str | None
-    context: tuple[tuple[str, str], ...]
-    transcript: tuple[TranscriptEntry, ...]
-    console_url: str
-    company_name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,80 +436,6 @@ async def _delivery_exists(
         )
     )
     return found is not None
-
-
-# --- reading a handoff for a ticket or a notice -----------------------------------------------
-
-
-def console_url(ctx: ServiceContext, conversation_id: str) -> str:
-    return f"{ctx.settings.public_url}/console#{conversation_id}"
-
-
-async def handoff_brief(ctx: ServiceContext, handoff_id: str) -> HandoffBrief:
-    """Everything a ticket or a notice says about the handoff, read in one snapshot."""
-    async with ctx.sessions() as session:
-        handoff = await session.get(Handoff, handoff_id)
-        if handoff is None:
-            raise NotFound("no such handoff")
-        conversation = await session.get(Conversation, handoff.conversation_id)
-        assert conversation is not None
-        contact = await session.get(Contact, conversation.contact_id)
-        rows = (
-            await session.scalars(
-                select(Message)
-                .where(
-                    Message.conversation_id == conversation.id,
-                    Message.internal.is_(False),
-                )
-                .order_by(Message.id.desc())
-                .limit(MAX_TRANSCRIPT_MESSAGES)
-            )
-        ).all()
-    rows = list(reversed(rows))
-    customer = contact.name if contact and contact.name else "Customer"
-    who = {"customer": customer, "bot": "Bot", "system": "Baton"}
-    transcript = tuple(
-        TranscriptEntry(
-            row.created_at,
-            row.author_name
-            if row.author == "agent" and row.author_name
-            else who.get(row.author, row.author),
-            row.body,
-        )
-        for row in rows
-    )
-    view = ContactView(contact.name, contact.email, dict(contact.attributes)) if contact else None
-    turns = [
-        Turn(row.author, row.body, row.created_at)  # type: ignore[arg-type]
-        for row in rows
-        if row.author in ("customer", "bot", "agent")
-    ]
-    reasons = []
-    for reason in handoff.reasons:
-        try:
-            reasons.append(ReasonCategory(reason))
-        except ValueError:
-            continue
-    summary = summarise_handoff(turns, reasons or [ReasonCategory.COMPLEX_ISSUE], view, None)
-    page = PageView(conversation.page_url, conversation.page_title)
-    return HandoffBrief(
-        handoff_id=handoff.id,
-        conversation_id=conversation.id,
-        model=handoff.model,
-        reasons=tuple(str(r) for r in handoff.reasons),
-        summary=handoff.summary or summary.line,
-        brief_topic=summary.brief_topic,
-        promise_text=handoff.promise_text,
-        promised_by=handoff.promised_by,
-        customer_name=contact.name if contact else None,
-        customer_email=contact.email if contact else None,
-        page_title=conversation.page_title,
-        page_url=conversation.page_url,
-        context=tuple(describe_context(view, page)),
-        transcript=transcript,
-        console_url=console_url(ctx, conversation.id),
-        company_name=ctx.settings.company_name,
-    )
 
 
 # --- links (ticket id, Slack thread) ----------------------------------------------------------

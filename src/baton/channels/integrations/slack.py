@@ -26,7 +26,8 @@ from baton.channels.email_out import one_line, page_name
 from baton.channels.integrations.webhooks import parse_retry_after
 from baton.domain.integration_settings import SlackSettings
 from baton.runtime.jobs import PermanentJobError
-from baton.services.integrations import HandoffBrief, RetryLater
+from baton.services.handoff_brief import HandoffBrief
+from baton.services.integrations import RetryLater
 
 DEFAULT_WAIT_SECONDS = 30.0
 TOLERANCE_SECONDS = 300

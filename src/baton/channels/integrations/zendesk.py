@@ -26,9 +26,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from baton.channels.email_jobs import escalation_content
 from baton.channels.email_out import (
-    EscalationContent,
-    TranscriptLine,
     clean_body_text,
     display_name,
     escalation_subject,
@@ -38,8 +37,8 @@ from baton.channels.email_out import (
 from baton.channels.integrations.webhooks import parse_retry_after
 from baton.domain.integration_settings import ZendeskSettings
 from baton.runtime.jobs import PermanentJobError
+from baton.services.handoff_brief import HandoffBrief
 from baton.services.integrations import (
-    HandoffBrief,
     RetryLater,
     TicketComment,
     TicketState,
@@ -61,25 +60,7 @@ class ZendeskUnavailable(Exception):
 
 def ticket_subject(brief: HandoffBrief) -> str:
     """ "Chat escalation from [page name] — [brief topic]", as the escalation email says it."""
-    return escalation_subject(_content(brief))
-
-
-def _content(brief: HandoffBrief) -> EscalationContent:
-    return EscalationContent(
-        company_name=brief.company_name,
-        customer_name=brief.customer_name,
-        customer_email=brief.customer_email,
-        page_title=brief.page_title,
-        page_url=brief.page_url,
-        transcript=[TranscriptLine(e.at, e.who, e.text) for e in brief.transcript],
-        context=list(brief.context),
-        summary_line=brief.summary,
-        brief_topic=brief.brief_topic,
-        promise_text=brief.promise_text or "",
-        console_url=brief.console_url,
-        reply_token="",
-        handoff_id=brief.handoff_id,
-    )
+    return escalation_subject(escalation_content(brief))
 
 
 def ticket_comment(brief: HandoffBrief) -> str:
