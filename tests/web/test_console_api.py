@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
@@ -9,6 +10,7 @@ from baton.config import Settings
 from baton.runtime.clock import FrozenClock
 from baton.services import agents
 from baton.services.context import ServiceContext
+from baton.services.events import events_since
 from baton.web.app import create_app
 from tests.conftest import MONDAY_10, SECRET, ScriptedBot
 
@@ -121,3 +123,63 @@ def test_only_admins_add_agents(client: TestClient) -> None:
     client.post("/api/console/logout", headers=csrf)
     admin = _login(client)
     assert client.post("/api/console/agents", json=body, headers=admin).status_code == 201
+
+
+def test_a_held_conversation_reaches_only_its_agent_and_admins(client: TestClient) -> None:
+    ctx: ServiceContext = client.app.state.ctx  # type: ignore[attr-defined]
+    client.portal.call(  # type: ignore[union-attr]
+        lambda: agents.create_agent(
+            ctx, email="lee@x.example", name="Lee", password=PASSWORD, role="agent"
+        )
+    )
+    cookies = {}
+    for email in ("lee@x.example", "sam@x.example", "kim@x.example"):
+        csrf = _login(client, email)
+        cookies[email] = client.cookies["baton_session"]
+    client.post("/api/console/presence", json={"presence": "online"}, headers=csrf)  # Kim
+    conversation_id, auth = _visitor(client, "I want to talk to a person")
+    assert client.post(
+        f"/api/console/conversations/{conversation_id}/claim", headers=csrf
+    ).is_success
+    newest = client.portal.call(events_since, ctx, 0).events[-1].id  # type: ignore[union-attr]
+    client.cookies.clear()
+    with contextlib.ExitStack() as stack:
+        sockets = {
+            email: stack.enter_context(
+                client.websocket_connect(
+                    f"/ws/console?last_event_id={newest}",
+                    headers={"origin": "http://127.0.0.1:8000", "cookie": f"baton_session={c}"},
+                )
+            )
+            for email, c in cookies.items()
+        }
+
+        def say(text: str) -> dict[str, list[str]]:
+            client.post(
+                f"/api/conversations/{conversation_id}/messages", json={"text": text}, headers=auth
+            )
+            # A new conversation concerns every agent: it marks the end of what each one got.
+            other = client.post("/api/conversations", json={}).json()["conversation"]["id"]
+            heard = {}
+            for email, socket in sockets.items():
+                bodies = []
+                while True:
+                    frame = socket.receive_json()
+                    event = frame.get("event") or {}
+                    if event.get("conversation_id") == other:
+                        break  # conversation.created
+                    if event.get("type") == "message.created":
+                        bodies.append(event["data"]["body"])
+                heard[email] = bodies
+            return heard
+
+        heard = say("where is my parcel?")
+        assert heard["kim@x.example"] == ["where is my parcel?"]  # the agent holding it
+        assert heard["sam@x.example"] == ["where is my parcel?"]  # an admin
+        assert heard["lee@x.example"] == []  # another agent
+        # Another agent who opens the conversation follows it live.
+        lee = sockets["lee@x.example"]
+        lee.send_json({"type": "watch", "conversation_id": conversation_id})
+        lee.send_json({"type": "ping"})
+        assert lee.receive_json() == {"type": "pong"}
+        assert say("it is late")["lee@x.example"] == ["it is late"]

@@ -8,6 +8,7 @@ participants and `agents` for every console.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 AGENTS_TOPIC = "agents"
+# Admins' consoles: every conversation's chatter, whoever holds it.
+SUPERVISORS_TOPIC = "supervisors"
 # Tells sockets to catch up from the event log: the bus may have lost events.
 RESYNC = "bus.resync"
 
@@ -23,11 +26,23 @@ def conversation_topic(conversation_id: str) -> str:
     return f"conversation:{conversation_id}"
 
 
+def agent_topic(agent_id: str) -> str:
+    return f"agent:{agent_id}"
+
+
+def watch_topic(conversation_id: str) -> str:
+    """Consoles that have this conversation open, whoever holds it."""
+    return f"watch:{conversation_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """One thing that happened, e.g. `message.created`.
 
-    `public` events concern the visitor of `conversation_id` too; every event reaches agents.
+    `public` events concern the visitor of `conversation_id` too. Agents get every event,
+    except the chatter of a conversation an agent holds (`agent_id`): that goes to the holder,
+    to admins and to consoles that have it open, so twenty consoles do not each receive every
+    message of every chat.
     `id` comes from the event log (0 for passing events such as typing, which are not kept).
     """
 
@@ -36,12 +51,23 @@ class Event:
     public: bool = False
     data: dict[str, Any] = field(default_factory=dict)
     id: int = 0
+    agent_id: str | None = None
+    # The socket frame, encoded once however many sockets send it.
+    _frame: str | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def topics(self) -> tuple[str, ...]:
+        if self.agent_id and self.conversation_id:
+            staff: tuple[str, ...] = (
+                agent_topic(self.agent_id),
+                SUPERVISORS_TOPIC,
+                watch_topic(self.conversation_id),
+            )
+        else:
+            staff = (AGENTS_TOPIC,)
         if self.public and self.conversation_id:
-            return (conversation_topic(self.conversation_id), AGENTS_TOPIC)
-        return (AGENTS_TOPIC,)
+            return (conversation_topic(self.conversation_id), *staff)
+        return staff
 
     def to_wire(self) -> dict[str, Any]:
         """The event as sockets send it (docs/protocol.md)."""
@@ -51,6 +77,18 @@ class Event:
             "conversation_id": self.conversation_id,
             "data": self.data,
         }
+
+    def frame(self) -> str:
+        """The socket frame `{"type": "event", "event": …}` as text, encoded on first use."""
+        if self._frame is None:
+            text = json.dumps(
+                {"type": "event", "event": self.to_wire()},
+                separators=(",", ":"),
+                ensure_ascii=False,
+            )
+            object.__setattr__(self, "_frame", text)
+            return text
+        return self._frame
 
 
 class Subscription(Protocol):
@@ -63,13 +101,20 @@ class EventBus(Protocol):
         ...
 
     def subscribe(self, *topics: str) -> Any:
-        """An async context manager yielding an async iterator of events."""
+        """An async context manager yielding a subscription: an async iterator of events."""
         ...
+
+    def follow(self, subscription: Any, topic: str) -> None:
+        """Add `topic` to a subscription while it lives."""
+        ...
+
+    def unfollow(self, subscription: Any, topic: str) -> None: ...
 
 
 class _Queue:
     def __init__(self, maxsize: int) -> None:
         self.queue: asyncio.Queue[Event] = asyncio.Queue(maxsize)
+        self.topics: set[str] = set()
 
     def __aiter__(self) -> AsyncIterator[Event]:
         return self._iterate()
@@ -79,41 +124,84 @@ class _Queue:
             yield await self.queue.get()
 
 
-class InProcessBus:
-    """Fan-out inside one process; a slow subscriber loses events, never blocks the sender.
+class LocalSubscribers:
+    """This process's subscribers by topic; each event reaches a subscriber at most once.
 
-    Losing is safe because the event log in the database is the source of truth: a client
-    that misses an event resumes from its last event id.
+    A slow subscriber loses events, never blocks the sender. Losing is safe because the event
+    log in the database is the source of truth: a client that misses an event resumes from its
+    last event id.
     """
 
     def __init__(self, queue_size: int = 1000) -> None:
-        self._subscribers: dict[str, set[_Queue]] = defaultdict(set)
+        self._by_topic: dict[str, set[_Queue]] = defaultdict(set)
         self._queue_size = queue_size
         self.dropped = 0
 
-    async def publish(self, event: Event) -> Event:
-        stamped = event
-        seen: set[int] = set()
-        for topic in stamped.topics:
-            for subscriber in self._subscribers.get(topic, ()):
-                if id(subscriber) in seen:
-                    continue
-                seen.add(id(subscriber))
-                try:
-                    subscriber.queue.put_nowait(stamped)
-                except asyncio.QueueFull:
-                    self.dropped += 1
-        return stamped
+    def __contains__(self, topic: str) -> bool:
+        return topic in self._by_topic
+
+    def deliver(self, event: Event, topics: tuple[str, ...] | None = None) -> None:
+        """Queue `event` for the subscribers of its topics (or of `topics`)."""
+        targets = event.topics if topics is None else topics
+        if len(targets) == 1:
+            receivers: set[_Queue] = self._by_topic.get(targets[0], set())
+        else:
+            receivers = set()
+            for topic in targets:
+                receivers.update(self._by_topic.get(topic, ()))
+        for subscriber in receivers:
+            try:
+                subscriber.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                self.dropped += 1
+
+    def topics(self) -> tuple[str, ...]:
+        return tuple(self._by_topic)
+
+    def follow(self, subscriber: _Queue, topic: str) -> None:
+        """Add `topic` to a live subscription."""
+        subscriber.topics.add(topic)
+        self._by_topic[topic].add(subscriber)
+
+    def unfollow(self, subscriber: _Queue, topic: str) -> None:
+        subscriber.topics.discard(topic)
+        followers = self._by_topic.get(topic)
+        if followers is not None:
+            followers.discard(subscriber)
+            if not followers:
+                del self._by_topic[topic]
 
     @asynccontextmanager
     async def subscribe(self, *topics: str) -> AsyncIterator[_Queue]:
         subscriber = _Queue(self._queue_size)
         for topic in topics:
-            self._subscribers[topic].add(subscriber)
+            self.follow(subscriber, topic)
         try:
             yield subscriber
         finally:
-            for topic in topics:
-                self._subscribers[topic].discard(subscriber)
-                if not self._subscribers[topic]:
-                    del self._subscribers[topic]
+            for topic in list(subscriber.topics):
+                self.unfollow(subscriber, topic)
+
+
+class InProcessBus:
+    """Fan-out inside one process (see `LocalSubscribers` for what a slow socket loses)."""
+
+    def __init__(self, queue_size: int = 1000) -> None:
+        self._local = LocalSubscribers(queue_size)
+
+    @property
+    def dropped(self) -> int:
+        return self._local.dropped
+
+    async def publish(self, event: Event) -> Event:
+        self._local.deliver(event)
+        return event
+
+    def subscribe(self, *topics: str) -> Any:
+        return self._local.subscribe(*topics)
+
+    def follow(self, subscription: Any, topic: str) -> None:
+        self._local.follow(subscription, topic)
+
+    def unfollow(self, subscription: Any, topic: str) -> None:
+        self._local.unfollow(subscription, topic)

@@ -13,31 +13,30 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections import defaultdict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import redis.asyncio as redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from baton.runtime.bus import RESYNC, Event, _Queue
+from baton.runtime.bus import RESYNC, Event, LocalSubscribers
 
 log = logging.getLogger(__name__)
-PREFIX = "baton:events:"
+# One channel for every event: each process decodes an event once and fans it out to its own
+# sockets by topic.
+CHANNEL = "baton:events"
 
 
 class RedisBus:
     def __init__(self, url: str, queue_size: int = 1000) -> None:
         self._url = url
         self._client: redis.Redis = redis.from_url(url)
-        self._subscribers: dict[str, set[_Queue]] = defaultdict(set)
-        self._queue_size = queue_size
-        self._pubsub: Any = None
+        self._local = LocalSubscribers(queue_size)
         self._listener: asyncio.Task[None] | None = None
-        self._changed = asyncio.Event()
-        self.dropped = 0
+
+    @property
+    def dropped(self) -> int:
+        return self._local.dropped
 
     async def start(self) -> None:
         self._listener = asyncio.create_task(self._listen(), name="baton-redis-bus")
@@ -60,42 +59,29 @@ class RedisBus:
                 "public": event.public,
                 "data": event.data,
                 "id": event.id,
-            }
+                "agent_id": event.agent_id,
+            },
+            separators=(",", ":"),
         )
         try:
-            for topic in event.topics:
-                await self._client.publish(PREFIX + topic, payload)
+            await self._client.publish(CHANNEL, payload)
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
             # The event is in the log; clients catch up when the bus is back.
             log.warning("could not publish %s to Redis: %s", event.type, exc)
         return event
 
-    @asynccontextmanager
-    async def subscribe(self, *topics: str) -> AsyncIterator[_Queue]:
-        subscriber = _Queue(self._queue_size)
-        for topic in topics:
-            self._subscribers[topic].add(subscriber)
-        self._changed.set()
-        try:
-            yield subscriber
-        finally:
-            for topic in topics:
-                self._subscribers[topic].discard(subscriber)
-                if not self._subscribers[topic]:
-                    del self._subscribers[topic]
-            self._changed.set()
+    def subscribe(self, *topics: str) -> Any:
+        return self._local.subscribe(*topics)
+
+    def follow(self, subscription: Any, topic: str) -> None:
+        self._local.follow(subscription, topic)
+
+    def unfollow(self, subscription: Any, topic: str) -> None:
+        self._local.unfollow(subscription, topic)
 
     def _resync_all(self) -> None:
         """Tell every local subscriber to catch up from the event log."""
-        for topic in list(self._subscribers):
-            self._deliver(topic, Event(RESYNC, None))
-
-    def _deliver(self, topic: str, event: Event) -> None:
-        for subscriber in list(self._subscribers.get(topic, ())):
-            try:
-                subscriber.queue.put_nowait(event)
-            except asyncio.QueueFull:
-                self.dropped += 1
+        self._local.deliver(Event(RESYNC, None), self._local.topics())
 
     async def _listen(self) -> None:
         delay = 0.5
@@ -103,28 +89,25 @@ class RedisBus:
         while True:
             pubsub = self._client.pubsub()
             try:
-                await pubsub.psubscribe(PREFIX + "*")
+                await pubsub.subscribe(CHANNEL)
                 delay = 0.5
                 if disconnected:
                     # Back: events published while Redis was away are only in the log.
                     disconnected = False
                     self._resync_all()
                 async for message in pubsub.listen():
-                    if message.get("type") != "pmessage":
-                        continue
-                    topic = message["channel"].decode().removeprefix(PREFIX)
-                    if topic not in self._subscribers:
+                    if message.get("type") != "message":
                         continue
                     raw = json.loads(message["data"])
-                    self._deliver(
-                        topic,
+                    self._local.deliver(
                         Event(
                             raw["type"],
                             raw["conversation_id"],
                             raw["public"],
                             raw["data"],
                             raw["id"],
-                        ),
+                            raw.get("agent_id"),
+                        )
                     )
             except asyncio.CancelledError:
                 await pubsub.aclose()  # type: ignore[no-untyped-call]

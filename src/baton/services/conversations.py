@@ -89,14 +89,23 @@ def message_actions(message: Message) -> list[str]:
     return []
 
 
-def message_event(message: Message) -> Event:
-    # Internal notes go to agents only; the visitor never receives them.
+def message_event(message: Message, *, holder: str | None = None) -> Event:
+    """`holder`: the agent who holds the conversation, whose console (and admins') alone
+    need its messages. Internal notes go to agents only; the visitor never receives them."""
     return Event(
         "message.created",
         message.conversation_id,
         public=not message.internal,
         data=message_data(message),
+        agent_id=holder,
     )
+
+
+def holder_of(conversation: Conversation) -> str | None:
+    """The agent holding a live conversation, if any."""
+    if conversation.state == ControlState.AGENT.value:
+        return conversation.assigned_agent_id
+    return None
 
 
 def state_event(conversation: Conversation) -> Event:
@@ -248,7 +257,7 @@ async def receive_customer_message(
                 dedupe_key=f"bot_reply:{message.id}",
             )
             job_id = job.id if job is not None else None
-        tx.on_commit(message_event(message))
+        tx.on_commit(message_event(message, holder=holder_of(conversation)))
     return ReceivedMessage(message, duplicate=False, bot_job_id=job_id)
 
 

@@ -25,6 +25,7 @@ from baton.runtime.bus import Event
 from baton.runtime.jobs import enqueue_job
 from baton.services.context import ServiceContext, Transaction, transaction
 from baton.services.conversations import (
+    holder_of,
     list_turns,
     lock_conversation,
     message_event,
@@ -464,7 +465,9 @@ async def send_agent_reply(
                 )
             conversation.waiting_since = None
         conversation.updated_at = now
-        tx.on_commit(message_event(message))
+        # The holder's own replies and notes need not reach every console.
+        holder = holder_of(conversation)
+        tx.on_commit(message_event(message, holder=holder if holder == agent.id else None))
     return message
 
 

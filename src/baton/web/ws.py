@@ -18,7 +18,15 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from baton.runtime.bus import AGENTS_TOPIC, RESYNC, Event, conversation_topic
+from baton.runtime.bus import (
+    AGENTS_TOPIC,
+    RESYNC,
+    SUPERVISORS_TOPIC,
+    Event,
+    agent_topic,
+    conversation_topic,
+    watch_topic,
+)
 from baton.services.auth import session_agent
 from baton.services.context import ServiceContext
 from baton.services.conversations import access_conversation, receive_customer_message
@@ -74,7 +82,7 @@ def _ctx(socket: WebSocket) -> ServiceContext:
 
 
 async def _send_event(socket: WebSocket, event: Event) -> None:
-    await socket.send_json({"type": "event", "event": event.to_wire()})
+    await socket.send_text(event.frame())
 
 
 class _Sent:
@@ -232,7 +240,9 @@ async def _answer_soon(socket: WebSocket, ctx: ServiceContext, job_id: int) -> N
 
 @router.websocket("/ws/console")
 async def console_socket(socket: WebSocket) -> None:
-    """An agent's socket: every event for agents, from `?last_event_id=` on."""
+    """An agent's socket: the events for agents, from `?last_event_id=` on.
+
+    The messages of a conversation another agent holds reach only admins' sockets."""
     ctx = _ctx(socket)
     if not origin_allowed(ctx, socket.headers.get("origin"), widget=False):
         await socket.close(code=POLICY_VIOLATION, reason="origin not allowed")
@@ -247,13 +257,24 @@ async def console_socket(socket: WebSocket) -> None:
         last = int(socket.query_params.get("last_event_id", "0"))
     except ValueError:
         last = 0
-    async with ctx.bus.subscribe(AGENTS_TOPIC) as live:
+    topics = [AGENTS_TOPIC, agent_topic(agent.id)]
+    if agent.role == "admin":
+        topics.append(SUPERVISORS_TOPIC)
+    async with ctx.bus.subscribe(*topics) as live:
         pump = asyncio.create_task(_replay_then_forward(socket, ctx, live, max(last, 0), None))
         try:
+            watching: str | None = None
             while True:
                 frame = Hint.model_validate_json(await socket.receive_text())
                 if frame.type == "ping":
                     await socket.send_json({"type": "pong"})
+                elif frame.type == "watch":
+                    # The conversation open on screen: its messages come live whoever holds it.
+                    if watching is not None:
+                        ctx.bus.unfollow(live, watch_topic(watching))
+                    watching = frame.conversation_id
+                    if watching is not None:
+                        ctx.bus.follow(live, watch_topic(watching))
                 elif frame.type == "typing" and frame.conversation_id:
                     await ctx.bus.publish(
                         Event(

@@ -468,8 +468,17 @@
   // One conversation
   // ---------------------------------------------------------------------------------------
 
+  function watchSelected() {
+    // The server sends a conversation's messages to the agent holding it; this console asks
+    // for the one on screen too, whoever holds it.
+    if (socket && socket.readyState === WebSocket.OPEN && selectedId) {
+      socket.send(JSON.stringify({ type: "watch", conversation_id: selectedId }));
+    }
+  }
+
   async function select(id) {
     selectedId = id;
+    watchSelected();
     document.querySelectorAll(".toast[data-conversation]").forEach((box) => {
       if (box.dataset.conversation === id) box.remove();
     });
@@ -894,6 +903,7 @@
       pingTimer = setInterval(() => {
         if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "ping" }));
       }, 25000);
+      watchSelected();
       // Anything missed while the socket was down.
       refreshSoon();
       reloadSelected();
