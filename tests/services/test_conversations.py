@@ -66,6 +66,40 @@ async def test_a_retried_send_is_stored_once(ctx: ServiceContext) -> None:
     assert count == 1
 
 
+async def test_messages_arriving_together_are_stored_together_each_with_its_own_outcome(
+    ctx: ServiceContext,
+) -> None:
+    agent = await create_agent(ctx, email="kim@example.com", name="Kim", password="correct horse")
+    conversations = [(await _start(ctx))[0] for _ in range(6)]
+    await escalate(ctx, conversations[0], [ReasonCategory.EXPLICIT_REQUEST])
+    await claim_conversation(ctx, conversations[0], acting=agent.id)
+    before = len((await events_since(ctx, 0)).events)
+    sends = [
+        receive_customer_message(ctx, cid, f"question {i}", client_id=f"c{i}")
+        for i, cid in enumerate(conversations)
+    ]
+    sends.append(receive_customer_message(ctx, conversations[1], "question 1", client_id="c1"))
+    sends.append(receive_customer_message(ctx, "no-such-conversation", "hello"))
+    *outcomes, missing = await asyncio.gather(*sends, return_exceptions=True)
+    assert isinstance(missing, NotFound)
+    received = [o for o in outcomes if not isinstance(o, BaseException)]
+    assert len(received) == 7
+    # The same client id twice in one batch: stored once, the second answer is the first.
+    assert received[6].duplicate and received[6].message.id == received[1].message.id
+    assert [r.duplicate for r in received[:6]] == [False] * 6
+    # The bot answers where it holds the chat; the human's conversation waits for them.
+    assert received[0].bot_job_id is None
+    assert all(r.bot_job_id is not None for r in received[1:6])
+    async with ctx.sessions() as session:
+        bodies = (
+            await session.scalars(select(Message.body).where(Message.author == "customer"))
+        ).all()
+    assert sorted(bodies) == [f"question {i}" for i in range(6)]
+    logged = (await events_since(ctx, 0)).events[before:]
+    published = [e for e in logged if e.type == "message.created"]
+    assert sorted(e.data["body"] for e in published) == sorted(bodies)
+
+
 @pytest.mark.parametrize("text", ["", "   ", "x" * 4001], ids=["empty", "blank", "too-long"])
 async def test_bad_messages_change_nothing(ctx: ServiceContext, text: str) -> None:
     conversation_id, _ = await _start(ctx)

@@ -10,11 +10,13 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from baton.bots.base import Bot
 from baton.config import Settings
 from baton.domain.business_hours import BusinessHours
 from baton.domain.scripts import ScriptBook
+from baton.runtime.batching import Batcher
 from baton.runtime.bus import Event, EventBus
 from baton.runtime.clock import Clock
 from baton.runtime.jobs import JobRunner
@@ -33,6 +35,8 @@ class ServiceContext:
     jobs: JobRunner
     hours: BusinessHours
     scripts: ScriptBook
+    # Writers that gather concurrent requests into one transaction, by name (created on use).
+    batchers: dict[str, Batcher[Any, Any]] = field(default_factory=dict)
 
     @classmethod
     def create(

@@ -12,8 +12,10 @@ import hashlib
 import logging
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +25,7 @@ from baton.domain.contact_capture import find_email
 from baton.domain.redaction import redact_card_numbers
 from baton.domain.switchboard import ControlState, SwitchboardEvent, is_bot_speaking, transition
 from baton.domain.turns import Turn
+from baton.runtime.batching import Batcher
 from baton.runtime.bus import Event
 from baton.runtime.jobs import enqueue_job
 from baton.services.context import ServiceContext, transaction
@@ -33,6 +36,7 @@ from baton.store.tables import Contact, Conversation, Message
 log = logging.getLogger(__name__)
 
 BOT_REPLY_JOB = "bot_reply"
+CUSTOMER_MESSAGES = "customer_messages"  # the batcher that stores them
 HISTORY_TURNS = 20
 
 
@@ -188,10 +192,20 @@ async def lock_conversation(session: AsyncSession, conversation_id: str) -> Conv
     return conversation
 
 
+@dataclass(frozen=True)
+class _Incoming:
+    conversation_id: str
+    body: str
+    client_id: str | None
+    received_at: datetime
+
+
 async def receive_customer_message(
     ctx: ServiceContext, conversation_id: str, text: str, *, client_id: str | None = None
 ) -> ReceivedMessage:
-    """Store the customer's message and ask for the bot's answer when the bot holds the chat."""
+    """Store the customer's message and ask for the bot's answer when the bot holds the chat.
+
+    Messages that arrive together are stored in one transaction (`runtime.batching`)."""
     # Card numbers are masked before anything stores, logs, mails or forwards the text.
     body = redact_card_numbers(text.strip())
     if not body:
@@ -201,64 +215,122 @@ async def receive_customer_message(
             f"message is longer than {ctx.settings.limits.max_message_chars} characters",
             code="message_too_long",
         )
-    now = ctx.clock.now()
+    incoming = _Incoming(conversation_id, body, client_id, ctx.clock.now())
+    batcher = ctx.batchers.get(CUSTOMER_MESSAGES)
+    if batcher is None:
+        batcher = ctx.batchers[CUSTOMER_MESSAGES] = Batcher(partial(_store_messages, ctx))
+    result: ReceivedMessage = await batcher.submit(incoming)
+    return result
+
+
+async def _store_messages(
+    ctx: ServiceContext, items: Sequence[_Incoming]
+) -> list[ReceivedMessage | BaseException]:
+    try:
+        return await _store_batch(ctx, items)
+    except IntegrityError:
+        if len(items) == 1:
+            # The same client id was stored at the same moment by another transaction: it is
+            # found as a duplicate now.
+            try:
+                return await _store_batch(ctx, items)
+            except Exception as exc:
+                return [exc]
+    except Exception as exc:
+        if len(items) == 1:
+            return [exc]
+    # The batch failed as a whole: each message on its own, so that only a bad one fails.
+    outcomes: list[ReceivedMessage | BaseException] = []
+    for item in items:
+        outcomes.extend(await _store_messages(ctx, [item]))
+    return outcomes
+
+
+async def _store_batch(
+    ctx: ServiceContext, items: Sequence[_Incoming]
+) -> list[ReceivedMessage | BaseException]:
+    outcomes: list[ReceivedMessage | BaseException] = []
+    stored: list[tuple[int, Message, Conversation, ControlState]] = []
     async with transaction(ctx) as tx:
-        conversation = await lock_conversation(tx.session, conversation_id)
-        if client_id is not None:
-            earlier = await tx.session.scalar(
-                select(Message).where(
-                    Message.conversation_id == conversation_id, Message.client_id == client_id
-                )
-            )
-            if earlier is not None:
-                return ReceivedMessage(earlier, duplicate=True, bot_job_id=None)
-        state = ControlState(conversation.state)
-        if state is ControlState.RESOLVED:
-            # Writing again after resolution is a repeat contact: the bot takes it first.
-            state = transition(state, SwitchboardEvent.REOPEN)
-            conversation.state = state.value
-            conversation.meta = {**conversation.meta, "reopened_at": now.isoformat()}
-            tx.on_commit(state_event(conversation))
-        message = Message(
-            conversation_id=conversation_id,
-            author="customer",
-            body=body,
-            client_id=client_id,
-            internal=False,
-            meta={},
-            created_at=now,
+        ids = sorted({item.conversation_id for item in items})
+        # Locked in id order, so two batches never wait on each other in a circle.
+        rows = await tx.session.scalars(
+            select(Conversation)
+            .where(Conversation.id.in_(ids))
+            .order_by(Conversation.id)
+            .with_for_update()
         )
-        try:
-            async with tx.session.begin_nested():
-                tx.session.add(message)
-                await tx.session.flush()
-        except IntegrityError:
-            # The same client id arrived twice at once: the other request stored it.
-            earlier = await tx.session.scalar(
-                select(Message).where(
-                    Message.conversation_id == conversation_id, Message.client_id == client_id
+        conversations = {row.id: row for row in rows}
+        earlier = await _earlier_messages(tx.session, items)
+        for item in items:
+            conversation = conversations.get(item.conversation_id)
+            if conversation is None:
+                outcomes.append(NotFound("no such conversation"))
+                continue
+            key = (item.conversation_id, item.client_id)
+            if key in earlier:
+                outcomes.append(ReceivedMessage(earlier[key], duplicate=True, bot_job_id=None))
+                continue
+            state = ControlState(conversation.state)
+            if state is ControlState.RESOLVED:
+                # Writing again after resolution is a repeat contact: the bot takes it first.
+                state = transition(state, SwitchboardEvent.REOPEN)
+                conversation.state = state.value
+                conversation.meta = {
+                    **conversation.meta,
+                    "reopened_at": item.received_at.isoformat(),
+                }
+                tx.on_commit(state_event(conversation))
+            message = Message(
+                conversation_id=item.conversation_id,
+                author="customer",
+                body=item.body,
+                client_id=item.client_id,
+                internal=False,
+                meta={},
+                created_at=item.received_at,
+            )
+            tx.session.add(message)
+            if item.client_id is not None:
+                earlier[key] = message  # sent twice within this batch
+            conversation.updated_at = item.received_at
+            if conversation.waiting_since is None:
+                conversation.waiting_since = item.received_at
+            stored.append((len(outcomes), message, conversation, state))
+            outcomes.append(ReceivedMessage(message, duplicate=False, bot_job_id=None))
+        await tx.session.flush()  # one INSERT for every message of the batch
+        for index, message, conversation, state in stored:
+            if state in (ControlState.QUEUED, ControlState.TICKET):
+                await _remember_email(tx.session, conversation.contact_id, message.body)
+            if is_bot_speaking(state):
+                job = await enqueue_job(
+                    tx.session,
+                    BOT_REPLY_JOB,
+                    {"conversation_id": conversation.id, "message_id": message.id},
+                    now=message.created_at,
+                    dedupe_key=f"bot_reply:{message.id}",
                 )
-            )
-            if earlier is None:
-                raise
-            return ReceivedMessage(earlier, duplicate=True, bot_job_id=None)
-        conversation.updated_at = now
-        if conversation.waiting_since is None:
-            conversation.waiting_since = now
-        if state in (ControlState.QUEUED, ControlState.TICKET):
-            await _remember_email(tx.session, conversation.contact_id, body)
-        job_id = None
-        if is_bot_speaking(state):
-            job = await enqueue_job(
-                tx.session,
-                BOT_REPLY_JOB,
-                {"conversation_id": conversation_id, "message_id": message.id},
-                now=now,
-                dedupe_key=f"bot_reply:{message.id}",
-            )
-            job_id = job.id if job is not None else None
-        tx.on_commit(message_event(message, holder=holder_of(conversation)))
-    return ReceivedMessage(message, duplicate=False, bot_job_id=job_id)
+                if job is not None:
+                    outcomes[index] = ReceivedMessage(message, duplicate=False, bot_job_id=job.id)
+            tx.on_commit(message_event(message, holder=holder_of(conversation)))
+    return outcomes
+
+
+async def _earlier_messages(
+    session: AsyncSession, items: Sequence[_Incoming]
+) -> dict[tuple[str, str | None], Message]:
+    """Messages already stored under the client ids of `items` (a retried send)."""
+    keys = {(i.conversation_id, i.client_id) for i in items if i.client_id is not None}
+    if not keys:
+        return {}
+    rows = await session.scalars(
+        select(Message).where(
+            Message.conversation_id.in_({c for c, _ in keys}),
+            Message.client_id.in_({k for _, k in keys}),
+        )
+    )
+    found = {(m.conversation_id, m.client_id): m for m in rows}
+    return {key: message for key, message in found.items() if key in keys}
 
 
 async def _remember_email(session: AsyncSession, contact_id: str, text: str) -> None:
