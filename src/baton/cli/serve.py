@@ -48,7 +48,7 @@ def serve(
         # No per-message compression: chat frames are small, and its state costs ~47 KiB per
         # connected customer.
         uvicorn.run(
-            create_app(settings),
+            create_app(settings, server_process=True),
             host=host,
             port=port,
             log_level="info",

@@ -91,10 +91,6 @@ class Event:
         return self._frame
 
 
-class Subscription(Protocol):
-    def __aiter__(self) -> AsyncIterator[Event]: ...
-
-
 class EventBus(Protocol):
     async def publish(self, event: Event) -> Event:
         """Deliver `event` to the current subscribers of its topics."""
@@ -111,17 +107,44 @@ class EventBus(Protocol):
     def unfollow(self, subscription: Any, topic: str) -> None: ...
 
 
-class _Queue:
-    def __init__(self, maxsize: int) -> None:
-        self.queue: asyncio.Queue[Event] = asyncio.Queue(maxsize)
+class Subscription:
+    """One subscriber's undelivered events, in order, and the topics it listens to.
+
+    A plain list and one waiter: every connected visitor holds one, so it is kept lighter
+    than an `asyncio.Queue`.
+    """
+
+    __slots__ = ("_events", "_limit", "_waiter", "topics")
+
+    def __init__(self, limit: int) -> None:
+        self._events: list[Event] = []
+        self._limit = limit
+        self._waiter: asyncio.Future[None] | None = None
         self.topics: set[str] = set()
+
+    def put(self, event: Event) -> bool:
+        """Queue `event`; False when the subscriber is too far behind to take it."""
+        if len(self._events) >= self._limit:
+            return False
+        self._events.append(event)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+        return True
 
     def __aiter__(self) -> AsyncIterator[Event]:
         return self._iterate()
 
     async def _iterate(self) -> AsyncIterator[Event]:
         while True:
-            yield await self.queue.get()
+            if not self._events:
+                self._waiter = asyncio.get_running_loop().create_future()
+                try:
+                    await self._waiter
+                finally:
+                    self._waiter = None
+            events, self._events = self._events, []
+            for event in events:
+                yield event
 
 
 class LocalSubscribers:
@@ -133,7 +156,7 @@ class LocalSubscribers:
     """
 
     def __init__(self, queue_size: int = 1000) -> None:
-        self._by_topic: dict[str, set[_Queue]] = defaultdict(set)
+        self._by_topic: dict[str, set[Subscription]] = defaultdict(set)
         self._queue_size = queue_size
         self.dropped = 0
 
@@ -144,26 +167,24 @@ class LocalSubscribers:
         """Queue `event` for the subscribers of its topics (or of `topics`)."""
         targets = event.topics if topics is None else topics
         if len(targets) == 1:
-            receivers: set[_Queue] = self._by_topic.get(targets[0], set())
+            receivers: set[Subscription] = self._by_topic.get(targets[0], set())
         else:
             receivers = set()
             for topic in targets:
                 receivers.update(self._by_topic.get(topic, ()))
         for subscriber in receivers:
-            try:
-                subscriber.queue.put_nowait(event)
-            except asyncio.QueueFull:
+            if not subscriber.put(event):
                 self.dropped += 1
 
     def topics(self) -> tuple[str, ...]:
         return tuple(self._by_topic)
 
-    def follow(self, subscriber: _Queue, topic: str) -> None:
+    def follow(self, subscriber: Subscription, topic: str) -> None:
         """Add `topic` to a live subscription."""
         subscriber.topics.add(topic)
         self._by_topic[topic].add(subscriber)
 
-    def unfollow(self, subscriber: _Queue, topic: str) -> None:
+    def unfollow(self, subscriber: Subscription, topic: str) -> None:
         subscriber.topics.discard(topic)
         followers = self._by_topic.get(topic)
         if followers is not None:
@@ -172,8 +193,8 @@ class LocalSubscribers:
                 del self._by_topic[topic]
 
     @asynccontextmanager
-    async def subscribe(self, *topics: str) -> AsyncIterator[_Queue]:
-        subscriber = _Queue(self._queue_size)
+    async def subscribe(self, *topics: str) -> AsyncIterator[Subscription]:
+        subscriber = Subscription(self._queue_size)
         for topic in topics:
             self.follow(subscriber, topic)
         try:

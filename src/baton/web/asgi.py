@@ -22,4 +22,4 @@ def create_from_environment() -> FastAPI:
     settings = load_settings(Path(config) if config else None, demo=demo)
     if demo:
         apply_demo(settings)
-    return create_app(settings)
+    return create_app(settings, server_process=True)
