@@ -7,6 +7,7 @@ import importlib.util
 import pytest
 
 from baton.bots.knowledge_base import KnowledgeBaseBot, KnowledgeBaseSettings
+from baton.domain.articles import Article
 from tests.bots.kb_fixtures import SHOP
 
 pytestmark = pytest.mark.skipif(
@@ -34,3 +35,28 @@ async def test_hybrid_answers(hybrid_bot: KnowledgeBaseBot) -> None:
 async def test_hybrid_falls_back_out_of_scope(hybrid_bot: KnowledgeBaseBot) -> None:
     answer = await hybrid_bot.answer("what is the capital of Australia?", [])
     assert answer.fallback
+
+
+async def test_hybrid_reload_answers_from_the_new_articles() -> None:
+    bot = KnowledgeBaseBot(SHOP[:2], KnowledgeBaseSettings(retrieval="hybrid"))
+    assert (await bot.answer("I forgot my password", [])).fallback
+    bot.reload(SHOP)
+    answer = await bot.answer("I forgot my password", [])
+    assert answer.article_id == "password" and not answer.fallback
+
+
+async def test_hybrid_with_one_article_answers_it_and_nothing_else() -> None:
+    bot = KnowledgeBaseBot([SHOP[0]], KnowledgeBaseSettings(retrieval="hybrid"))
+    assert (await bot.answer("how do I get a refund for my order?", [])).article_id == "refunds"
+    assert (await bot.answer("what is the capital of Australia?", [])).fallback
+
+
+async def test_hybrid_finds_an_article_without_questions() -> None:
+    bare = Article(
+        id="opening-hours",
+        title="Opening hours",
+        answer="Our shop is open Monday to Saturday from 9:00 to 18:00.",
+    )
+    bot = KnowledgeBaseBot([*SHOP[:3], bare], KnowledgeBaseSettings(retrieval="hybrid"))
+    answer = await bot.answer("when are you open on saturday?", [])
+    assert answer.article_id == "opening-hours" and not answer.fallback
