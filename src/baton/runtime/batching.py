@@ -23,7 +23,7 @@ class Batcher(Generic[Item, Result]):
     a time. The handler answers every item, each with its result or its own error, so one
     bad item never fails the others."""
 
-    def __init__(self, handler: Handler[Item, Result], max_batch: int = 100) -> None:
+    def __init__(self, handler: Handler[Item, Result], max_batch: int = 500) -> None:
         self._handler = handler
         self._max_batch = max_batch
         self._pending: list[tuple[Item, asyncio.Future[Result]]] = []
@@ -35,8 +35,9 @@ class Batcher(Generic[Item, Result]):
         self._pending.append((item, future))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain(), name="baton-batcher")
-        # A caller that gives up (a socket closed) does not cancel a write already queued.
-        return await asyncio.shield(future)
+        # A caller that gives up (a socket closed) cancels only its wait: the item stays in
+        # the batch and is written.
+        return await future
 
     async def _drain(self) -> None:
         while self._pending:

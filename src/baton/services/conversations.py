@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from baton.domain.contact_capture import find_email
@@ -249,8 +249,11 @@ async def _store_messages(
 async def _store_batch(
     ctx: ServiceContext, items: Sequence[_Incoming]
 ) -> list[ReceivedMessage | BaseException]:
+    # Bulk statements rather than the unit of work: a batch is a hundred messages, and
+    # tracking each row costs more than writing it.
     outcomes: list[ReceivedMessage | BaseException] = []
     stored: list[tuple[int, Message, Conversation, ControlState]] = []
+    changes: dict[str, dict[str, Any]] = {}
     async with transaction(ctx) as tx:
         ids = sorted({item.conversation_id for item in items})
         # Locked in id order, so two batches never wait on each other in a circle.
@@ -271,34 +274,53 @@ async def _store_batch(
             if key in earlier:
                 outcomes.append(ReceivedMessage(earlier[key], duplicate=True, bot_job_id=None))
                 continue
-            state = ControlState(conversation.state)
+            change = changes.setdefault(conversation.id, {"id": conversation.id})
+            state = ControlState(change.get("state", conversation.state))
             if state is ControlState.RESOLVED:
                 # Writing again after resolution is a repeat contact: the bot takes it first.
                 state = transition(state, SwitchboardEvent.REOPEN)
-                conversation.state = state.value
-                conversation.meta = {
+                change["state"] = state.value
+                change["meta"] = {
                     **conversation.meta,
                     "reopened_at": item.received_at.isoformat(),
                 }
-                tx.on_commit(state_event(conversation))
+                tx.on_commit(
+                    Event(
+                        "conversation.state_changed",
+                        conversation.id,
+                        public=True,
+                        data={"state": state.value},
+                    )
+                )
             message = Message(
                 conversation_id=item.conversation_id,
                 author="customer",
+                author_name=None,
                 body=item.body,
                 client_id=item.client_id,
                 internal=False,
                 meta={},
                 created_at=item.received_at,
             )
-            tx.session.add(message)
             if item.client_id is not None:
                 earlier[key] = message  # sent twice within this batch
-            conversation.updated_at = item.received_at
-            if conversation.waiting_since is None:
-                conversation.waiting_since = item.received_at
+            change["updated_at"] = item.received_at
+            if conversation.waiting_since is None and "waiting_since" not in change:
+                change["waiting_since"] = item.received_at
             stored.append((len(outcomes), message, conversation, state))
             outcomes.append(ReceivedMessage(message, duplicate=False, bot_job_id=None))
-        await tx.session.flush()  # one INSERT for every message of the batch
+        if stored:
+            new_ids = await tx.session.scalars(
+                insert(cast(Table, Message.__table__)).returning(
+                    Message.id, sort_by_parameter_order=True
+                ),
+                [_message_row(message) for _, message, _, _ in stored],
+            )
+            for (_, message, _, _), message_id in zip(stored, new_ids, strict=True):
+                message.id = message_id
+            # By primary key, grouped into one executemany per set of changed columns; the
+            # conversations read above are left as they were read.
+            await tx.session.execute(update(Conversation), list(changes.values()))
         for index, message, conversation, state in stored:
             if state in (ControlState.QUEUED, ControlState.TICKET):
                 await _remember_email(tx.session, conversation.contact_id, message.body)
@@ -312,8 +334,22 @@ async def _store_batch(
                 )
                 if job is not None:
                     outcomes[index] = ReceivedMessage(message, duplicate=False, bot_job_id=job.id)
-            tx.on_commit(message_event(message, holder=holder_of(conversation)))
+            holder = conversation.assigned_agent_id if state is ControlState.AGENT else None
+            tx.on_commit(message_event(message, holder=holder))
     return outcomes
+
+
+def _message_row(message: Message) -> dict[str, Any]:
+    return {
+        "conversation_id": message.conversation_id,
+        "author": message.author,
+        "author_name": message.author_name,
+        "internal": message.internal,
+        "body": message.body,
+        "client_id": message.client_id,
+        "meta": message.meta,
+        "created_at": message.created_at,
+    }
 
 
 async def _earlier_messages(
