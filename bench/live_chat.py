@@ -18,8 +18,9 @@ gives each one to an agent. Then:
    the time from the send until the first agent console socket receives the message;
 2. saturation: each customer sends its next message as soon as its previous one came back on its
    own widget socket; throughput in messages per second;
-3. memory: server RSS (process tree) with the agents connected and no customer, and with every
-   customer connected, per customer;
+3. memory: server RSS (process tree) with the agents connected and no customer (after one
+   warm-up customer went through the whole path, so that what the server builds once is not
+   counted), and with every customer connected and assigned, per customer;
 4. a bare `websockets` echo server with as many connections doing round trips as fast as they
    can, for comparison.
 
@@ -506,6 +507,28 @@ async def _send(customer: Customer, client_id: str, text: str | None = None) -> 
     )
 
 
+async def warm_up(args: argparse.Namespace, tally: Tally, compression: str | None) -> None:
+    """One customer through the whole path before memory is measured, so that what the
+    server builds once (compiled statements, the signal reader, templates) is not counted as
+    the customers'."""
+    async with httpx.AsyncClient(base_url=args.url, timeout=60) as http:
+        customer = await start_customer(http, -1)
+    await open_widget(args.url, customer, compression)
+    reader = asyncio.create_task(_read_widget(customer, tally))
+    try:
+        await _send(customer, _message(customer, "w", tally), ASK_FOR_PERSON)
+        await asyncio.wait_for(customer.assigned.wait(), 60)
+        client_id = _message(customer, "w", tally)
+        echoed = asyncio.get_running_loop().create_future()
+        customer.waiting[client_id] = echoed
+        await _send(customer, client_id)
+        await asyncio.wait_for(echoed, 60)
+    finally:
+        reader.cancel()
+        assert customer.socket is not None
+        await customer.socket.close()
+
+
 async def _wait_for_agents(tally: Tally, client_ids: Sequence[str], grace: float) -> None:
     """Until an agent has seen every one of `client_ids`, or `grace` seconds have passed."""
     deadline = time.monotonic() + grace
@@ -664,6 +687,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             f"{len(agents)} agents signed in, online, console sockets open "
             f"({time.perf_counter() - t0:.1f} s)"
         )
+        await warm_up(args, tally, compression)
         await asyncio.sleep(1.0)
         rss_before = _rss_kib(pid) if pid else None
 

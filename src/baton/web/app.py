@@ -11,10 +11,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, WebSocket
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from baton import __version__
 from baton.bots.base import Bot
@@ -143,7 +144,7 @@ def create_app(
                 await close()
             await engine.dispose()
 
-    app = FastAPI(
+    app = BatonApp(
         title="Baton",
         version=__version__,
         summary="Chatbot-to-human handoff: the widget, console and handoff APIs.",
@@ -167,7 +168,6 @@ def create_app(
         )
     app.include_router(widget.router)
     app.include_router(console.router)
-    app.include_router(ws.router)
     app.include_router(rating_links.router)
     app.include_router(metrics.router)
     app.include_router(mail.router)
@@ -235,6 +235,26 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+class BatonApp(FastAPI):
+    """The FastAPI app, with its WebSockets served directly.
+
+    A chat socket lives for hours and carries every message: going through the HTTP
+    middleware and router would keep a score of suspended frames per connected visitor and
+    wrap every frame sent or received. The sockets check origins, sessions and sizes
+    themselves (`web.ws`).
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            path = scope["path"].removeprefix(scope.get("root_path", ""))
+            handler = ws.SOCKETS.get(path)
+            if handler is not None:
+                scope["app"] = self
+                await handler(WebSocket(scope, receive, send))
+                return
+        await super().__call__(scope, receive, send)
 
 
 def settle_heap() -> None:

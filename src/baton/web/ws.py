@@ -12,10 +12,11 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from baton.runtime.bus import (
@@ -36,7 +37,6 @@ from baton.web.console_auth import SESSION_COOKIE
 from baton.web.rate_limits import RateLimiter
 
 log = logging.getLogger(__name__)
-router = APIRouter()
 
 POLICY_VIOLATION = 1008
 MAX_FRAME_CHARS = 32_000
@@ -93,7 +93,7 @@ class _Sent:
     keeps replay and live delivery from sending the same event twice.
     """
 
-    def __init__(self, floor: int, window: int = 4096) -> None:
+    def __init__(self, floor: int, window: int = 1024) -> None:
         self.floor = floor  # the client has everything up to here
         self.newest = floor
         self._recent: deque[int] = deque()
@@ -145,7 +145,6 @@ async def _replay_then_forward(
         await _send_event(socket, event)
 
 
-@router.websocket("/ws/widget")
 async def widget_socket(socket: WebSocket) -> None:
     """A visitor's socket: their own conversation's public events, and their messages."""
     ctx = _ctx(socket)
@@ -238,7 +237,6 @@ async def _answer_soon(socket: WebSocket, ctx: ServiceContext, job_id: int) -> N
         await ctx.jobs.run_job(job_id)
 
 
-@router.websocket("/ws/console")
 async def console_socket(socket: WebSocket) -> None:
     """An agent's socket: the events for agents, from `?last_event_id=` on.
 
@@ -290,3 +288,10 @@ async def console_socket(socket: WebSocket) -> None:
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await pump
+
+
+# Served by `app.BatonApp` ahead of the HTTP middleware and router.
+SOCKETS: dict[str, Callable[[WebSocket], Awaitable[None]]] = {
+    "/ws/widget": widget_socket,
+    "/ws/console": console_socket,
+}
