@@ -111,40 +111,42 @@ class Subscription:
     """One subscriber's undelivered events, in order, and the topics it listens to.
 
     A plain list and one waiter: every connected visitor holds one, so it is kept lighter
-    than an `asyncio.Queue`.
+    than an `asyncio.Queue`. It is its own async iterator.
     """
 
-    __slots__ = ("_events", "_limit", "_waiter", "topics")
+    __slots__ = ("_events", "_head", "_limit", "_waiter", "topics")
 
     def __init__(self, limit: int) -> None:
         self._events: list[Event] = []
+        self._head = 0  # the next event to hand out
         self._limit = limit
         self._waiter: asyncio.Future[None] | None = None
         self.topics: set[str] = set()
 
     def put(self, event: Event) -> bool:
         """Queue `event`; False when the subscriber is too far behind to take it."""
-        if len(self._events) >= self._limit:
+        if len(self._events) - self._head >= self._limit:
             return False
         self._events.append(event)
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
         return True
 
-    def __aiter__(self) -> AsyncIterator[Event]:
-        return self._iterate()
+    def __aiter__(self) -> Subscription:
+        return self
 
-    async def _iterate(self) -> AsyncIterator[Event]:
-        while True:
-            if not self._events:
-                self._waiter = asyncio.get_running_loop().create_future()
-                try:
-                    await self._waiter
-                finally:
-                    self._waiter = None
-            events, self._events = self._events, []
-            for event in events:
-                yield event
+    async def __anext__(self) -> Event:
+        while self._head >= len(self._events):
+            self._events.clear()
+            self._head = 0
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        event = self._events[self._head]
+        self._head += 1
+        return event
 
 
 class LocalSubscribers:
