@@ -12,13 +12,13 @@ import hashlib
 import logging
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from baton.domain.contact_capture import find_email
@@ -252,13 +252,20 @@ async def _store_batch(
     # Bulk statements rather than the unit of work: a batch is a hundred messages, and
     # tracking each row costs more than writing it.
     outcomes: list[ReceivedMessage | BaseException] = []
-    stored: list[tuple[int, Message, Conversation, ControlState]] = []
+    stored: list[tuple[int, Message, Any, ControlState]] = []
     changes: dict[str, dict[str, Any]] = {}
     async with transaction(ctx) as tx:
         ids = sorted({item.conversation_id for item in items})
         # Locked in id order, so two batches never wait on each other in a circle.
-        rows = await tx.session.scalars(
-            select(Conversation)
+        rows = await tx.session.execute(
+            select(
+                Conversation.id,
+                Conversation.state,
+                Conversation.meta,
+                Conversation.contact_id,
+                Conversation.assigned_agent_id,
+                Conversation.waiting_since,
+            )
             .where(Conversation.id.in_(ids))
             .order_by(Conversation.id)
             .with_for_update()
@@ -274,7 +281,7 @@ async def _store_batch(
             if key in earlier:
                 outcomes.append(ReceivedMessage(earlier[key], duplicate=True, bot_job_id=None))
                 continue
-            change = changes.setdefault(conversation.id, {"id": conversation.id})
+            change = changes.setdefault(conversation.id, {"conversation": conversation.id})
             state = ControlState(change.get("state", conversation.state))
             if state is ControlState.RESOLVED:
                 # Writing again after resolution is a repeat contact: the bot takes it first.
@@ -318,9 +325,7 @@ async def _store_batch(
             )
             for (_, message, _, _), message_id in zip(stored, new_ids, strict=True):
                 message.id = message_id
-            # By primary key, grouped into one executemany per set of changed columns; the
-            # conversations read above are left as they were read.
-            await tx.session.execute(update(Conversation), list(changes.values()))
+            await _update_conversations(tx.session, changes.values())
         for index, message, conversation, state in stored:
             if state in (ControlState.QUEUED, ControlState.TICKET):
                 await _remember_email(tx.session, conversation.contact_id, message.body)
@@ -337,6 +342,17 @@ async def _store_batch(
             holder = conversation.assigned_agent_id if state is ControlState.AGENT else None
             tx.on_commit(message_event(message, holder=holder))
     return outcomes
+
+
+async def _update_conversations(session: AsyncSession, changes: Iterable[dict[str, Any]]) -> None:
+    """One executemany per set of changed columns (the SET clause follows the keys)."""
+    table = cast(Table, Conversation.__table__)
+    by_columns: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for change in changes:
+        by_columns.setdefault(frozenset(change), []).append(change)
+    statement = update(table).where(table.c.id == bindparam("conversation"))
+    for params in by_columns.values():
+        await session.execute(statement, params)
 
 
 def _message_row(message: Message) -> dict[str, Any]:
