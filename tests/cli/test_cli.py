@@ -78,3 +78,38 @@ def test_kb_import_is_all_or_nothing_and_names_the_bad_file(
     assert "broken.md" in second.output and "line" in second.output
     listed = runner.invoke(app, ["kb", "list"])
     assert "returns" in listed.output and "broken" not in listed.output.replace("broken.md", "")
+
+
+def test_a_contact_is_found_exported_and_forgotten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from baton.cli.common import service_context
+    from baton.config import load_settings
+    from baton.services.conversations import ContactIn, start_conversation
+
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(app, ["init"]).exit_code == 0
+
+    async def visitor() -> str:
+        async with service_context(load_settings(None)) as ctx:
+            started = await start_conversation(
+                ctx, contact=ContactIn(name="Ana", email="ana@example.com")
+            )
+            return started.contact.id
+
+    contact_id = asyncio.run(visitor())
+    found = runner.invoke(app, ["contact", "find", "ana@example.com"])
+    assert found.exit_code == 0 and contact_id in found.output
+    exported = runner.invoke(app, ["contact", "export", contact_id, "--out", "ana.json"])
+    assert exported.exit_code == 0, exported.output
+    assert '"email": "ana@example.com"' in (tmp_path / "ana.json").read_text()
+    refused = runner.invoke(app, ["contact", "forget", contact_id], input="n\n")
+    assert refused.exit_code == 1  # not confirmed: nothing removed
+    assert contact_id in runner.invoke(app, ["contact", "find", "ana@example.com"]).output
+    forgotten = runner.invoke(app, ["contact", "forget", contact_id, "--yes"])
+    assert forgotten.exit_code == 0 and "1 contacts" in forgotten.output
+    assert "No contact" in runner.invoke(app, ["contact", "find", "ana@example.com"]).output
+    again = runner.invoke(app, ["contact", "forget", contact_id, "--yes"])
+    assert again.exit_code == 1 and "no such contact" in again.output

@@ -183,3 +183,23 @@ def test_a_held_conversation_reaches_only_its_agent_and_admins(client: TestClien
         lee.send_json({"type": "ping"})
         assert lee.receive_json() == {"type": "pong"}
         assert say("it is late")["lee@x.example"] == ["it is late"]
+
+
+def test_an_admin_exports_and_forgets_a_contact_an_agent_cannot(client: TestClient) -> None:
+    conversation_id, auth = _visitor(client, "my parcel is late")
+    csrf = _login(client, "kim@x.example")
+    assert client.get("/api/console/contacts?email=ana@example.com").status_code == 403
+    client.post("/api/console/logout", headers=csrf)
+    csrf = _login(client)  # Sam, an admin
+    [found] = client.get("/api/console/contacts?email=ana@example.com").json()["contacts"]
+    exported = client.get(f"/api/console/contacts/{found['id']}/export")
+    assert exported.status_code == 200
+    assert "attachment" in exported.headers["content-disposition"]
+    bodies = [m["body"] for m in exported.json()["conversations"][0]["messages"]]
+    assert "my parcel is late" in bodies
+    refused = client.delete(f"/api/console/contacts/{found['id']}")
+    assert refused.json()["error"]["code"] == "csrf_failed"
+    forgotten = client.delete(f"/api/console/contacts/{found['id']}", headers=csrf)
+    assert forgotten.status_code == 200 and forgotten.json()["removed"]["contacts"] == 1
+    assert client.get(f"/api/conversations/{conversation_id}", headers=auth).status_code == 404
+    assert client.get("/api/console/contacts?email=ana@example.com").json()["contacts"] == []

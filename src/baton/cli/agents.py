@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
 import typer
 
-from baton.bots.base import Answer
-from baton.cli.common import ConfigOption, console, err_console, settings_or_exit
-from baton.domain.turns import Turn
-from baton.runtime.bus import InProcessBus
-from baton.runtime.clock import SystemClock
+from baton.cli.common import ConfigOption, console, err_console, service_context, settings_or_exit
 from baton.services.agents import create_agent
-from baton.services.context import ServiceContext
 from baton.services.errors import UserError
-from baton.store.database import create_engine, create_session_factory, upgrade
 
 app = typer.Typer(no_args_is_help=True, help="Support agents.")
-
-
-class _NoBot:
-    async def answer(self, message: str, history: Sequence[Turn]) -> Answer:
-        raise RuntimeError("no bot in the command line")
 
 
 @app.command("add")
@@ -45,16 +33,7 @@ def add_command(
     settings = settings_or_exit(config)
 
     async def run() -> None:
-        engine = create_engine(settings.database_url)
-        try:
-            await upgrade(engine)
-            ctx = ServiceContext.create(
-                sessions=create_session_factory(engine),
-                bus=InProcessBus(),
-                clock=SystemClock(),
-                settings=settings,
-                bot=_NoBot(),
-            )
+        async with service_context(settings) as ctx:
             checked_role: Literal["admin", "agent"] = "admin" if role == "admin" else "agent"
             await create_agent(
                 ctx,
@@ -64,8 +43,6 @@ def add_command(
                 role=checked_role,
                 capacity=capacity,
             )
-        finally:
-            await engine.dispose()
 
     try:
         asyncio.run(run())

@@ -1,14 +1,22 @@
-"""What the commands share: loading settings with a readable error, the demo's paths."""
+"""What the commands share: loading settings with a readable error, a service context."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
+from baton.bots.base import Answer
 from baton.config import ConfigError, Settings, load_settings
 from baton.demo import apply_demo
+from baton.domain.turns import Turn
+from baton.runtime.bus import InProcessBus
+from baton.runtime.clock import SystemClock
+from baton.services.context import ServiceContext
+from baton.store.database import create_engine, create_session_factory, upgrade
 
 console = Console()
 err_console = Console(stderr=True)
@@ -23,3 +31,25 @@ def settings_or_exit(config: Path | None, *, demo: bool = False) -> Settings:
     except ConfigError as exc:
         err_console.print(f"[bold red]Cannot start:[/] {exc}", highlight=False, markup=True)
         raise typer.Exit(2) from None
+
+
+class _NoBot:
+    async def answer(self, message: str, history: Sequence[Turn]) -> Answer:
+        raise RuntimeError("no bot in the command line")
+
+
+@asynccontextmanager
+async def service_context(settings: Settings) -> AsyncIterator[ServiceContext]:
+    """The services over the configured database (migrated first), for one command."""
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        yield ServiceContext.create(
+            sessions=create_session_factory(engine),
+            bus=InProcessBus(),
+            clock=SystemClock(),
+            settings=settings,
+            bot=_NoBot(),
+        )
+    finally:
+        await engine.dispose()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,37 +12,9 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from baton.bots.base import Answer
-from baton.cli.common import ConfigOption, console, settings_or_exit
-from baton.config import Settings
-from baton.domain.turns import Turn
-from baton.runtime.bus import InProcessBus
-from baton.runtime.clock import SystemClock
-from baton.services.context import ServiceContext
+from baton.cli.common import ConfigOption, console, service_context, settings_or_exit
 from baton.services.demo_data import generate_history
 from baton.services.metrics import build_report, period_of
-from baton.store.database import create_engine, create_session_factory, upgrade
-
-
-class _NoBot:
-    async def answer(self, message: str, history: Sequence[Turn]) -> Answer:
-        raise RuntimeError("no bot in the command line")
-
-
-@asynccontextmanager
-async def _context(settings: Settings) -> AsyncIterator[ServiceContext]:
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        yield ServiceContext.create(
-            sessions=create_session_factory(engine),
-            bus=InProcessBus(),
-            clock=SystemClock(),
-            settings=settings,
-            bot=_NoBot(),
-        )
-    finally:
-        await engine.dispose()
 
 
 def demo_data(
@@ -57,7 +27,7 @@ def demo_data(
     settings = settings_or_exit(config, demo=demo)
 
     async def run() -> int:
-        async with _context(settings) as ctx:
+        async with service_context(settings) as ctx:
             with Progress(console=console) as progress:
                 task = progress.add_task("Writing history", total=conversations)
                 return await generate_history(
@@ -82,7 +52,7 @@ def metrics(
     settings = settings_or_exit(config, demo=demo)
 
     async def run() -> dict[str, Any]:
-        async with _context(settings) as ctx:
+        async with service_context(settings) as ctx:
             period = period_of(
                 date.fromisoformat(start) if start else None,
                 date.fromisoformat(end) if end else None,

@@ -236,3 +236,16 @@ class Mail(Base):
     # The bytes as sent or received: nothing is lost if a parser gets it wrong.
     raw: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class Deletion(Base):
+    """A contact forgotten on request: what was removed, never who it was (no personal data)."""
+
+    __tablename__ = "deletions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # The forgotten contact's random id: answers "was this contact deleted?" and nothing more.
+    contact_id: Mapped[str] = mapped_column(String(36), index=True)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    removed: Mapped[dict[str, Any]] = mapped_column(default=dict)  # rows removed, by table
+    created_at: Mapped[datetime]

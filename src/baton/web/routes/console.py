@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from baton.services import agents as agent_actions
-from baton.services import auth, console, handoffs
+from baton.services import auth, console, handoffs, privacy
 from baton.services.events import latest_event_id
 from baton.web.console_auth import SESSION_COOKIE, CurrentAdmin, CurrentAgent
 from baton.web.deps import Ctx, check_rate, client_address, limit_address
@@ -187,3 +187,34 @@ async def add_agent(body: AgentCreate, ctx: Ctx, admin: CurrentAdmin) -> dict[st
         capacity=body.capacity,
     )
     return {"id": agent.id}
+
+
+@router.get("/contacts")
+async def contacts(
+    response: Response,
+    ctx: Ctx,
+    admin: CurrentAdmin,
+    email: str = Query(min_length=3, max_length=320),
+) -> dict[str, Any]:
+    """The contact records with an email address (a person's data request starts here)."""
+    _private(response)
+    return {"contacts": await privacy.find_contacts(ctx, email)}
+
+
+@router.get("/contacts/{contact_id}/export")
+async def export_contact(
+    contact_id: str, response: Response, ctx: Ctx, admin: CurrentAdmin
+) -> dict[str, Any]:
+    """Everything held about one contact, as one JSON document."""
+    _private(response)
+    response.headers["Content-Disposition"] = f'attachment; filename="contact-{contact_id}.json"'
+    return await privacy.export_contact(ctx, contact_id)
+
+
+@router.delete("/contacts/{contact_id}")
+async def forget_contact(contact_id: str, ctx: Ctx, admin: CurrentAdmin) -> dict[str, Any]:
+    """Remove one contact and everything about them; what remains holds no personal data."""
+    tombstone = await privacy.forget_contact(
+        ctx, contact_id, requested_by=f"agent:{admin.agent.id}"
+    )
+    return {"contact_id": contact_id, "removed": tombstone.removed}
