@@ -12,13 +12,15 @@ from baton.domain.turns import Turn
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """A bot's reply. `fallback` is True when the bot says it cannot answer (a knowledge gap)."""
+    """A bot's reply. `fallback` is True when the bot says it cannot answer (a knowledge gap);
+    `failed` when the backend erred or timed out, and `text` is Baton's own apology."""
 
     text: str
     confidence: float
     fallback: bool
     article_id: str | None = None
     article_title: str | None = None
+    failed: bool = False
 
 
 class Bot(Protocol):

@@ -129,7 +129,7 @@ async def _ask_bot(ctx: ServiceContext, snapshot: _Snapshot) -> Answer:
     except Exception as exc:
         # A failing or slow bot must not leave the customer in silence: it hands on.
         log.warning("bot failed on message %s: %r", snapshot.message.id, exc)
-        return Answer(BOT_FAILURE_TEXT, 0.0, fallback=True, article_id="__failure__")
+        return Answer(BOT_FAILURE_TEXT, 0.0, fallback=True, failed=True)
 
 
 def assess_message(
@@ -152,7 +152,7 @@ def assess_message(
         # at least the offer threshold, so the customer is offered a person, not left stuck.
         weight = max(ctx.settings.signals.weights.bot_fallback, ctx.settings.policy.offer_threshold)
         evidence = "the bot could not answer this message"
-        if answer.article_id == "__failure__":
+        if answer.failed:
             evidence = "the bot failed or timed out"
             weight = ctx.settings.policy.escalate_threshold
         signals.append(
@@ -253,6 +253,7 @@ class _Step:
         self.record_decision(decision)
         answer_meta = {
             "outcome": "fallback" if answer.fallback else "answered",
+            "bot_failed": answer.failed,
             "confidence": round(answer.confidence, 4),
             "article_id": answer.article_id,
             "article_title": answer.article_title,
