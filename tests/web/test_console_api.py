@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from baton.config import Settings
 from baton.runtime.clock import FrozenClock
@@ -203,3 +205,72 @@ def test_an_admin_exports_and_forgets_a_contact_an_agent_cannot(client: TestClie
     assert forgotten.status_code == 200 and forgotten.json()["removed"]["contacts"] == 1
     assert client.get(f"/api/conversations/{conversation_id}", headers=auth).status_code == 404
     assert client.get("/api/console/contacts?email=ana@example.com").json()["contacts"] == []
+
+
+def _session_cookie(client: TestClient, email: str) -> tuple[str, dict[str, str]]:
+    csrf = _login(client, email)
+    return client.cookies["baton_session"], csrf
+
+
+def test_signing_out_or_deactivation_closes_the_console_sockets(client: TestClient) -> None:
+    ctx: ServiceContext = client.app.state.ctx  # type: ignore[attr-defined]
+    origin = {"origin": "http://127.0.0.1:8000"}
+    kim, kim_csrf = _session_cookie(client, "kim@x.example")
+    kim_again, _ = _session_cookie(client, "kim@x.example")  # a second tab
+    sam, sam_csrf = _session_cookie(client, "sam@x.example")
+    newest = client.portal.call(events_since, ctx, 0).events  # type: ignore[union-attr]
+    last = newest[-1].id if newest else 0
+
+    def console(cookie: str) -> Any:
+        return client.websocket_connect(
+            f"/ws/console?last_event_id={last}",
+            headers={**origin, "cookie": f"baton_session={cookie}"},
+        )
+
+    client.cookies.clear()
+    with console(kim) as first, console(kim_again) as second:
+        # Kim signs out in the first tab: that socket closes, the other tab's stays.
+        client.post(
+            "/api/console/logout",
+            headers={**kim_csrf, "cookie": f"baton_session={kim}"},
+        )
+        with pytest.raises(WebSocketDisconnect) as closed:
+            first.receive_json()
+        assert closed.value.code == 1008
+        second.send_json({"type": "ping"})
+        assert second.receive_json() == {"type": "pong"}
+        # An admin deactivates Kim: every session ends, the other tab closes too.
+        kim_id = next(
+            a["id"]
+            for a in client.get(
+                "/api/console/agents", headers={"cookie": f"baton_session={sam}"}
+            ).json()["agents"]
+            if a["email"] == "kim@x.example"
+        )
+        done = client.post(
+            f"/api/console/agents/{kim_id}/deactivate",
+            headers={**sam_csrf, "cookie": f"baton_session={sam}"},
+        )
+        assert done.is_success, done.text
+        with pytest.raises(WebSocketDisconnect):
+            while True:
+                second.receive_json()
+    refused = client.get("/api/console/me", headers={"cookie": f"baton_session={kim_again}"})
+    assert refused.status_code == 401
+    again = client.post("/api/console/login", json={"email": "kim@x.example", "password": PASSWORD})
+    assert again.status_code == 401
+
+
+def test_an_agent_holding_live_chats_is_not_deactivated(client: TestClient) -> None:
+    kim_csrf = _login(client, "kim@x.example")
+    client.post("/api/console/presence", json={"presence": "online"}, headers=kim_csrf)
+    conversation_id, _ = _visitor(client, "I want to talk to a person")
+    client.post(f"/api/console/conversations/{conversation_id}/claim", headers=kim_csrf)
+    kim_id = client.get("/api/console/me").json()["agent"]["id"]
+    client.post("/api/console/logout", headers=kim_csrf)
+    sam_csrf = _login(client)
+    refused = client.post(f"/api/console/agents/{kim_id}/deactivate", headers=sam_csrf)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (409, "agent_busy")
+    me = client.get("/api/console/me").json()["agent"]["id"]
+    itself = client.post(f"/api/console/agents/{me}/deactivate", headers=sam_csrf)
+    assert itself.json()["error"]["code"] == "self_deactivation"

@@ -20,6 +20,9 @@ AGENTS_TOPIC = "agents"
 SUPERVISORS_TOPIC = "supervisors"
 # Tells sockets to catch up from the event log: the bus may have lost events.
 RESYNC = "bus.resync"
+# Tells an agent's console sockets that their session ended (signed out, deactivated): they
+# close. `data["session"]` names one session (a token hash), or None for all of them.
+SESSION_ENDED = "session.ended"
 
 
 def conversation_topic(conversation_id: str) -> str:
@@ -57,6 +60,8 @@ class Event:
 
     @property
     def topics(self) -> tuple[str, ...]:
+        if self.agent_id and not self.conversation_id:
+            return (agent_topic(self.agent_id),)  # for that agent's own consoles only
         if self.agent_id and self.conversation_id:
             staff: tuple[str, ...] = (
                 agent_topic(self.agent_id),

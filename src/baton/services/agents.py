@@ -1,4 +1,4 @@
-"""Agent use cases: create an agent, set presence."""
+"""Agent use cases: create an agent, set presence, deactivate an agent."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ import uuid
 from typing import Literal
 
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
-from baton.runtime.bus import Event
+from baton.domain.switchboard import ControlState
+from baton.runtime.bus import SESSION_ENDED, Event
+from baton.services.auth import Forbidden
 from baton.services.context import ServiceContext, transaction
 from baton.services.errors import Conflict, InvalidInput, NotFound
 from baton.services.queue import sweep_queue
-from baton.store.tables import Agent
+from baton.store.tables import Agent, AgentSession, Conversation
 
 Presence = Literal["online", "away", "offline"]
 _hasher = PasswordHasher()
@@ -61,3 +63,37 @@ async def set_presence(ctx: ServiceContext, agent_id: str, presence: Presence) -
     if presence != "online":
         # The last agent leaving must not strand queued customers.
         await sweep_queue(ctx)
+
+
+async def deactivate_agent(ctx: ServiceContext, agent_id: str, *, acting: str) -> None:
+    """An admin removes someone from the team: their sessions end and their sockets close.
+
+    Refused while they hold live chats (transfer or resolve them first: no customer is left
+    with nobody) and for oneself (a team never locks out its last admin by accident)."""
+    async with transaction(ctx) as tx:
+        admin = await tx.session.get(Agent, acting)
+        if admin is None or not admin.active or admin.role != "admin":
+            raise Forbidden("only an admin can deactivate agents", code="admin_only")
+        if agent_id == acting:
+            raise Conflict("you cannot deactivate yourself", code="self_deactivation")
+        agent = await tx.session.get(Agent, agent_id)
+        if agent is None:
+            raise NotFound("no such agent")
+        holding = await tx.session.scalar(
+            select(func.count(Conversation.id)).where(
+                Conversation.assigned_agent_id == agent_id,
+                Conversation.state == ControlState.AGENT.value,
+            )
+        )
+        if holding:
+            raise Conflict(
+                f"{agent.name} holds {holding} live conversation(s): "
+                "transfer or resolve them first",
+                code="agent_busy",
+            )
+        agent.active = False
+        agent.presence = "offline"
+        await tx.session.execute(delete(AgentSession).where(AgentSession.agent_id == agent_id))
+        tx.on_commit(Event("agent.presence", data={"agent_id": agent_id, "presence": "offline"}))
+    await ctx.bus.publish(Event(SESSION_ENDED, data={"session": None}, agent_id=agent_id))
+    await sweep_queue(ctx)

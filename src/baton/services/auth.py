@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
+from baton.runtime.bus import SESSION_ENDED, Event
 from baton.services.context import ServiceContext, transaction
 from baton.services.conversations import hash_token
 from baton.services.errors import UserError
@@ -75,7 +76,14 @@ async def session_agent(ctx: ServiceContext, token: str) -> tuple[Agent, str]:
 
 
 async def log_out(ctx: ServiceContext, token: str) -> None:
+    """End the session; the console sockets opened with it close too."""
+    session_hash = hash_token(token)
     async with transaction(ctx) as tx:
+        row = await tx.session.get(AgentSession, session_hash)
         await tx.session.execute(
-            delete(AgentSession).where(AgentSession.token_hash == hash_token(token))
+            delete(AgentSession).where(AgentSession.token_hash == session_hash)
+        )
+    if row is not None:
+        await ctx.bus.publish(
+            Event(SESSION_ENDED, data={"session": session_hash}, agent_id=row.agent_id)
         )

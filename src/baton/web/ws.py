@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from baton.runtime.bus import (
     AGENTS_TOPIC,
     RESYNC,
+    SESSION_ENDED,
     SUPERVISORS_TOPIC,
     Event,
     agent_topic,
@@ -30,7 +31,11 @@ from baton.runtime.bus import (
 )
 from baton.services.auth import session_agent
 from baton.services.context import ServiceContext
-from baton.services.conversations import access_conversation, receive_customer_message
+from baton.services.conversations import (
+    access_conversation,
+    hash_token,
+    receive_customer_message,
+)
 from baton.services.errors import UserError
 from baton.services.events import events_since
 from baton.web.console_auth import SESSION_COOKIE
@@ -120,7 +125,9 @@ async def _replay_then_forward(
     live: Any,
     last_event_id: int,
     conversation_id: str | None,
+    session: str | None = None,
 ) -> None:
+    """`session`: the console session's token hash; the socket closes when it ends."""
     sent = _Sent(last_event_id)
 
     async def catch_up() -> None:
@@ -137,6 +144,11 @@ async def _replay_then_forward(
         if event.type == RESYNC:
             # The bus lost its connection: whatever passed meanwhile is in the log.
             await catch_up()
+            continue
+        if event.type == SESSION_ENDED:
+            if event.data.get("session") in (None, session):
+                await socket.close(code=POLICY_VIOLATION, reason="signed out")
+                return
             continue
         if event.id:
             if sent.seen(event.id):
@@ -259,7 +271,11 @@ async def console_socket(socket: WebSocket) -> None:
     if agent.role == "admin":
         topics.append(SUPERVISORS_TOPIC)
     async with ctx.bus.subscribe(*topics) as live:
-        pump = asyncio.create_task(_replay_then_forward(socket, ctx, live, max(last, 0), None))
+        pump = asyncio.create_task(
+            _replay_then_forward(
+                socket, ctx, live, max(last, 0), None, hash_token(socket.cookies[SESSION_COOKIE])
+            )
+        )
         try:
             watching: str | None = None
             while True:

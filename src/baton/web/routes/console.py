@@ -218,3 +218,10 @@ async def forget_contact(contact_id: str, ctx: Ctx, admin: CurrentAdmin) -> dict
         ctx, contact_id, requested_by=f"agent:{admin.agent.id}"
     )
     return {"contact_id": contact_id, "removed": tombstone.removed}
+
+
+@router.post("/agents/{agent_id}/deactivate")
+async def deactivate_agent(agent_id: str, ctx: Ctx, admin: CurrentAdmin) -> dict[str, str]:
+    """Remove an agent from the team: their sessions end and their consoles close."""
+    await agent_actions.deactivate_agent(ctx, agent_id, acting=admin.agent.id)
+    return {"agent_id": agent_id, "active": "false"}

@@ -838,8 +838,30 @@
       status.appendChild(document.createTextNode(agent.active ? agent.presence : "deactivated"));
       tr.appendChild(status);
       tr.appendChild(el("td", null, agent.capacity));
+      const actions = el("td");
+      if (agent.active && me && agent.id !== me.id) {
+        const button = el("button", "btn ghost", "Deactivate");
+        button.type = "button";
+        button.addEventListener("click", () => deactivate(agent));
+        actions.appendChild(button);
+      }
+      tr.appendChild(actions);
       rows.appendChild(tr);
     });
+  }
+
+  async function deactivate(agent) {
+    // Their sessions end and their consoles close; refused while they hold live chats.
+    if (!confirm("Deactivate " + agent.name + "? They are signed out and can no longer sign in.")) {
+      return;
+    }
+    try {
+      await api("POST", "/api/console/agents/" + encodeURIComponent(agent.id) + "/deactivate");
+      toast(agent.name + " is deactivated.", "ok");
+      await loadAgents();
+    } catch (err) {
+      report(err);
+    }
   }
 
   $("agents-open").addEventListener("click", () => {
