@@ -82,6 +82,7 @@ def sign_in_online(context: BrowserContext, baton: BatonServer) -> Page:
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#me-name")).to_have_text(baton.agent_name, timeout=WAIT_MS)
     online = page.get_by_role("radio", name="Online")
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
     if not online.is_checked():  # presence is kept between sign-ins
         with page.expect_response(lambda r: r.url.endswith("/api/console/presence")) as answer:
             page.get_by_text("Online", exact=True).click()

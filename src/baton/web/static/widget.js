@@ -408,6 +408,7 @@
   let starting = null; // the promise of POST /api/conversations while it runs
   const seenMessages = new Set(); // message ids already shown
   const seenEvents = new Set(); // event ids already processed
+  let stateEventId = 0; // the event that last set the state
   const pending = new Map(); // client_id -> {text, element, timer}
 
   // ---------------------------------------------------------------------------------------
@@ -619,6 +620,14 @@
     }
   }
 
+  function stateFrom(event, next) {
+    // Two changes that commit close together can arrive in the other order: the newer one
+    // (the higher event id) decides, or the widget would show a state already left.
+    if (event.id && event.id < stateEventId) return;
+    if (event.id) stateEventId = event.id;
+    setState(next);
+  }
+
   function handleEvent(event) {
     if (!event) return;
     if (event.id) {
@@ -635,13 +644,13 @@
         renderMessage(data);
         break;
       case "conversation.state_changed":
-        setState(data.state);
+        stateFrom(event, data.state);
         break;
       case "conversation.resolved":
-        setState("resolved");
+        stateFrom(event, "resolved");
         break;
       case "conversation.handed_back":
-        setState("bot");
+        stateFrom(event, "bot");
         break;
       case "typing":
         if (data.who === "agent") showAgentTyping(data.name);
