@@ -172,12 +172,30 @@ def test_a_held_conversation_reaches_only_its_agent_and_admins(client: TestClien
                         break  # conversation.created
                     if event.get("type") == "message.created":
                         bodies.append(event["data"]["body"])
+                    elif event.get("type") == "typing":
+                        bodies.append("(typing)")
                 heard[email] = bodies
             return heard
 
+        # The customer's typing, too, reaches the agent holding the chat, not the others.
+        origin_header = {"origin": "http://127.0.0.1:8000"}
+        with client.websocket_connect("/ws/widget", headers=origin_header) as widget:
+            widget.send_json(
+                {
+                    "type": "hello",
+                    "conversation_id": conversation_id,
+                    "token": auth["Authorization"].removeprefix("Bearer "),
+                    "last_event_id": 10**9,
+                }
+            )
+            assert widget.receive_json()["type"] == "welcome"
+            widget.send_json({"type": "typing"})
+            widget.send_json({"type": "ping"})
+            assert widget.receive_json() == {"type": "pong"}
+        assert sockets["kim@x.example"].receive_json()["event"]["type"] == "typing"
         heard = say("where is my parcel?")
         assert heard["kim@x.example"] == ["where is my parcel?"]  # the agent holding it
-        assert heard["sam@x.example"] == ["where is my parcel?"]  # an admin
+        assert heard["sam@x.example"] == ["(typing)", "where is my parcel?"]  # an admin
         assert heard["lee@x.example"] == []  # another agent
         # Another agent who opens the conversation follows it live.
         lee = sockets["lee@x.example"]

@@ -105,6 +105,22 @@ def message_event(message: Message, *, holder: str | None = None) -> Event:
     )
 
 
+async def current_holder(ctx: ServiceContext, conversation_id: str) -> str | None:
+    """The agent holding a live conversation now, if any (one small read)."""
+    async with ctx.sessions() as session:
+        row = (
+            await session.execute(
+                select(Conversation.state, Conversation.assigned_agent_id).where(
+                    Conversation.id == conversation_id
+                )
+            )
+        ).first()
+    if row is None or row.state != ControlState.AGENT.value:
+        return None
+    holder: str | None = row.assigned_agent_id
+    return holder
+
+
 def holder_of(conversation: Conversation) -> str | None:
     """The agent holding a live conversation, if any."""
     if conversation.state == ControlState.AGENT.value:

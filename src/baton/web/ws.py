@@ -33,6 +33,7 @@ from baton.services.auth import session_agent
 from baton.services.context import ServiceContext
 from baton.services.conversations import (
     access_conversation,
+    current_holder,
     hash_token,
     receive_customer_message,
 )
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 
 POLICY_VIOLATION = 1008
 MAX_FRAME_CHARS = 32_000
+HOLDER_TTL_SECONDS = 5.0
 
 
 class Hello(BaseModel):
@@ -192,6 +194,10 @@ async def _widget_frames(socket: WebSocket, ctx: ServiceContext, conversation_id
     background: set[asyncio.Task[Any]] = set()
     # The same limiter and key as the HTTP route: a socket is no way around the limit.
     limiter: RateLimiter = socket.app.state.rate_limiter
+    # Typing goes to the agent holding the conversation (all consoles while it is queued);
+    # who that is is read again after a few seconds at most.
+    holder: str | None = None
+    holder_read_at = -HOLDER_TTL_SECONDS
     while True:
         try:
             raw = await socket.receive_text()
@@ -208,7 +214,12 @@ async def _widget_frames(socket: WebSocket, ctx: ServiceContext, conversation_id
         if frame.type == "ping":
             await socket.send_json({"type": "pong"})
         elif frame.type == "typing":
-            await ctx.bus.publish(Event("typing", conversation_id, data={"who": "customer"}))
+            now = time.monotonic()
+            if now - holder_read_at > HOLDER_TTL_SECONDS:
+                holder, holder_read_at = await current_holder(ctx, conversation_id), now
+            await ctx.bus.publish(
+                Event("typing", conversation_id, data={"who": "customer"}, agent_id=holder)
+            )
         elif frame.type == "message" and frame.text is not None:
             wait = limiter.hit(
                 f"messages:{conversation_id}",
@@ -296,6 +307,7 @@ async def console_socket(socket: WebSocket) -> None:
                             frame.conversation_id,
                             public=True,
                             data={"who": "agent", "name": agent.name},
+                            agent_id=agent.id,
                         )
                     )
         except (WebSocketDisconnect, ValidationError):
