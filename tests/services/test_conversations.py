@@ -100,6 +100,34 @@ async def test_messages_arriving_together_are_stored_together_each_with_its_own_
     assert sorted(e.data["body"] for e in published) == sorted(bodies)
 
 
+async def test_a_batch_that_fails_as_a_whole_is_stored_message_by_message(
+    ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from baton.services import conversations
+
+    store_batch = conversations._store_batch
+    sizes: list[int] = []
+
+    async def flaky(ctx: ServiceContext, items: Sequence[object]) -> object:
+        sizes.append(len(items))
+        if len(items) > 1:
+            raise RuntimeError("database is locked")  # e.g. a timeout on the whole batch
+        return await store_batch(ctx, items)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(conversations, "_store_batch", flaky)
+    conversation_id, _ = await _start(ctx)
+    received = await asyncio.gather(
+        *(
+            receive_customer_message(ctx, conversation_id, f"m{i}", client_id=f"c{i}")
+            for i in range(3)
+        )
+    )
+    assert sizes[0] == 3 and sizes[1:] == [1, 1, 1]
+    assert [r.message.body for r in received] == ["m0", "m1", "m2"]
+    async with ctx.sessions() as session:
+        assert await session.scalar(select(func.count(Message.id))) == 3
+
+
 @pytest.mark.parametrize("text", ["", "   ", "x" * 4001], ids=["empty", "blank", "too-long"])
 async def test_bad_messages_change_nothing(ctx: ServiceContext, text: str) -> None:
     conversation_id, _ = await _start(ctx)
