@@ -24,7 +24,7 @@ from baton.domain.integration_settings import (
 from baton.domain.reasons import ReasonCategory
 from baton.runtime.bus import Event
 from baton.runtime.clock import FrozenClock
-from baton.services import agents, integrations
+from baton.services import agents, handoffs, integrations
 from baton.services.context import ServiceContext
 from baton.services.conversations import ContactIn, receive_customer_message, start_conversation
 from baton.services.errors import InvalidInput
@@ -315,6 +315,34 @@ async def test_zendesk_public_agent_replies_come_back_once_and_solved_resolves(
         conversation = await session.get(Conversation, conversation_id)
     assert conversation is not None and conversation.state == "resolved"
     assert not await integrations.receive_zendesk_callback(ctx, "999999")  # not ours
+
+
+async def test_replies_from_baton_go_on_the_zendesk_ticket_as_private_notes(
+    ctx: ServiceContext, clock: FrozenClock, zendesk: FakeZendesk, wire: Callable[..., None]
+) -> None:
+    wire(make_settings(zendesk))
+    sam = await agents.create_agent(
+        ctx, email="sam@acme.example", name="Sam", password="password-123"
+    )
+    conversation_id = await customer_escalates(ctx)
+    await run(ctx, clock)
+    ticket_id = next(iter(zendesk.tickets))
+    await handoffs.send_agent_reply(
+        ctx, conversation_id, "Your refund is on its way.", acting=sam.id
+    )
+    await handoffs.send_agent_reply(
+        ctx, conversation_id, "checked billing", acting=sam.id, internal=True
+    )
+    # A reply written in Zendesk comes into the chat and is not sent back as a note.
+    dana = zendesk.add_user("Dana Agent", "dana@acme.example", "agent")
+    zendesk.add_comment(ticket_id, dana, "We also added a voucher.")
+    assert await integrations.receive_zendesk_callback(ctx, str(ticket_id), invocation_id="i1")
+    await run(ctx, clock)
+    await run(ctx, clock)
+
+    notes = [c for c in zendesk.comments[ticket_id][1:] if not c["public"]]
+    assert [n["body"] for n in notes] == ["Sam replied in Baton:\n\nYour refund is on its way."]
+    assert len(zendesk.comments[ticket_id]) == 3  # the ticket, Dana's reply, Sam's note
 
 
 # --- Slack ------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 ZENDESK_TICKET_JOB = "zendesk_ticket"
 ZENDESK_SYNC_JOB = "zendesk_sync"
+ZENDESK_NOTE_JOB = "zendesk_note"
 SLACK_NOTICE_JOB = "slack_notice"
 WEBHOOK_DELIVERY_JOB = "webhook_delivery"
 
@@ -129,6 +130,7 @@ class TicketSystem(Protocol):
     async def find_ticket(self, external_id: str) -> str | None: ...
     async def create_ticket(self, brief: HandoffBrief) -> str: ...
     async def read_ticket(self, ticket_id: str) -> TicketState: ...
+    async def add_note(self, ticket_id: str, body: str) -> None: ...
 
 
 class ChatNotifier(Protocol):
@@ -219,6 +221,20 @@ async def integration_jobs_for(
 
 async def _zendesk_jobs(session: AsyncSession, events: Sequence[Event], now: datetime) -> None:
     for event in events:
+        if event.type == "message.created" and event.conversation_id is not None:
+            data = event.data
+            # An agent's reply in Baton goes on the ticket too, so Zendesk tells the whole story.
+            if data.get("author") == "agent" and not data.get("internal"):
+                handoff = await get_open_handoff(session, event.conversation_id)
+                if handoff is not None and await _find_link(session, handoff.id, ZENDESK):
+                    await enqueue_job(
+                        session,
+                        ZENDESK_NOTE_JOB,
+                        {"handoff_id": handoff.id, "message_id": data["id"]},
+                        now=now,
+                        dedupe_key=f"{ZENDESK_NOTE_JOB}:{data['id']}",
+                    )
+            continue
         # A conversation becomes a ticket (directly, after the email question, or when nobody
         # claimed it in time): the moment the customer's email, if any, is known.
         if event.type != "conversation.state_changed" or event.data.get("state") != "ticket":
@@ -551,6 +567,24 @@ async def open_zendesk_ticket(
         await _save_link(ctx, handoff_id, ZENDESK, error=f"{type(error).__name__}: {error}")
         raise
     await _save_link(ctx, handoff_id, ZENDESK, external_id=ticket_id)
+
+
+async def note_reply_on_ticket(
+    ctx: ServiceContext, zendesk: TicketSystem, payload: dict[str, Any]
+) -> None:
+    """The `zendesk_note` job: an agent's chat or email reply, as a private note on the ticket.
+
+    Replies that came from Zendesk itself are not sent back."""
+    async with ctx.sessions() as session:
+        message = await session.get(Message, int(payload["message_id"]))
+    link = await get_link(ctx, str(payload["handoff_id"]), ZENDESK)
+    if message is None or link is None or message.meta.get("external") == ZENDESK:
+        return
+    if link.external_id is None:
+        raise RuntimeError("the Zendesk ticket is not created yet")  # retried later
+    await zendesk.add_note(
+        link.external_id, f"{message.author_name or 'An agent'} replied in Baton:\n\n{message.body}"
+    )
 
 
 async def receive_zendesk_callback(
@@ -1041,11 +1075,16 @@ def register_integration_jobs(
         async def zendesk_sync(payload: dict[str, Any]) -> None:
             await sync_zendesk_ticket(ctx, zendesk, payload)
 
+        async def zendesk_note(payload: dict[str, Any]) -> None:
+            await note_reply_on_ticket(ctx, zendesk, payload)
+
         ctx.jobs.register(ZENDESK_TICKET_JOB, zendesk_ticket)
         ctx.jobs.register(ZENDESK_SYNC_JOB, zendesk_sync)
+        ctx.jobs.register(ZENDESK_NOTE_JOB, zendesk_note)
     else:
         ctx.jobs.register(ZENDESK_TICKET_JOB, missing("Zendesk"))
         ctx.jobs.register(ZENDESK_SYNC_JOB, missing("Zendesk"))
+        ctx.jobs.register(ZENDESK_NOTE_JOB, missing("Zendesk"))
 
     if slack is not None:
 

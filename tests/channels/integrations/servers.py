@@ -179,6 +179,15 @@ class FakeZendesk(LocalServer):
         if request.method == "GET" and len(parts) == 5 and parts[4].isdigit():
             ticket = self.tickets.get(int(parts[4]))
             return Reply(200, {"ticket": ticket}) if ticket else Reply(404, {"error": "nf"})
+        if request.method == "PUT" and len(parts) == 5 and parts[4].isdigit():
+            ticket_id = int(parts[4])
+            if ticket_id not in self.tickets:
+                return Reply(404, {"error": "RecordNotFound"})
+            comment = request.json()["ticket"].get("comment")
+            if comment:
+                with self.lock:
+                    self.add_comment(ticket_id, 1, comment["body"], comment.get("public", True))
+            return Reply(200, {"ticket": self.tickets[ticket_id]})
         if request.method == "GET" and len(parts) == 6 and parts[5] == "comments":
             comments = self.comments.get(int(parts[4]), [])
             authors = {c["author_id"] for c in comments}

@@ -202,6 +202,16 @@ class ZendeskClient:
             raise ZendeskUnavailable("Zendesk created a ticket but did not say its id")
         return str(ticket["id"])
 
+    async def add_note(self, ticket_id: str, body: str) -> None:
+        """A private comment on the ticket: the team sees it, the requester is not emailed."""
+        async with self._client() as client:
+            await self._call(
+                client,
+                "PUT",
+                f"/api/v2/tickets/{int(ticket_id)}.json",
+                json={"ticket": {"comment": {"body": body, "public": False}}},
+            )
+
     async def read_ticket(self, ticket_id: str) -> TicketState:
         if not ticket_id.isdigit():
             raise PermanentJobError(f"{ticket_id!r} is not a Zendesk ticket id")
