@@ -211,25 +211,9 @@ class LocalSubscribers:
                 self.unfollow(subscriber, topic)
 
 
-class InProcessBus:
+class InProcessBus(LocalSubscribers):
     """Fan-out inside one process (see `LocalSubscribers` for what a slow socket loses)."""
 
-    def __init__(self, queue_size: int = 1000) -> None:
-        self._local = LocalSubscribers(queue_size)
-
-    @property
-    def dropped(self) -> int:
-        return self._local.dropped
-
     async def publish(self, event: Event) -> Event:
-        self._local.deliver(event)
+        self.deliver(event)
         return event
-
-    def subscribe(self, *topics: str) -> Any:
-        return self._local.subscribe(*topics)
-
-    def follow(self, subscription: Any, topic: str) -> None:
-        self._local.follow(subscription, topic)
-
-    def unfollow(self, subscription: Any, topic: str) -> None:
-        self._local.unfollow(subscription, topic)

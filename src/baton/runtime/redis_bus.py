@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import json
 import logging
-from typing import Any
 
 import redis.asyncio as redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -27,16 +26,14 @@ log = logging.getLogger(__name__)
 CHANNEL = "baton:events"
 
 
-class RedisBus:
+class RedisBus(LocalSubscribers):
+    """Publishes to Redis; delivers what Redis brings to this process's own subscribers."""
+
     def __init__(self, url: str, queue_size: int = 1000) -> None:
+        super().__init__(queue_size)
         self._url = url
         self._client: redis.Redis = redis.from_url(url)
-        self._local = LocalSubscribers(queue_size)
         self._listener: asyncio.Task[None] | None = None
-
-    @property
-    def dropped(self) -> int:
-        return self._local.dropped
 
     async def start(self) -> None:
         self._listener = asyncio.create_task(self._listen(), name="baton-redis-bus")
@@ -70,18 +67,9 @@ class RedisBus:
             log.warning("could not publish %s to Redis: %s", event.type, exc)
         return event
 
-    def subscribe(self, *topics: str) -> Any:
-        return self._local.subscribe(*topics)
-
-    def follow(self, subscription: Any, topic: str) -> None:
-        self._local.follow(subscription, topic)
-
-    def unfollow(self, subscription: Any, topic: str) -> None:
-        self._local.unfollow(subscription, topic)
-
     def _resync_all(self) -> None:
         """Tell every local subscriber to catch up from the event log."""
-        self._local.deliver(Event(RESYNC, None), self._local.topics())
+        self.deliver(Event(RESYNC, None), self.topics())
 
     async def _listen(self) -> None:
         delay = 0.5
@@ -99,7 +87,7 @@ class RedisBus:
                     if message.get("type") != "message":
                         continue
                     raw = json.loads(message["data"])
-                    self._local.deliver(
+                    self.deliver(
                         Event(
                             raw["type"],
                             raw["conversation_id"],

@@ -115,25 +115,20 @@ async def current_holder(ctx: ServiceContext, conversation_id: str) -> str | Non
                 )
             )
         ).first()
-    if row is None or row.state != ControlState.AGENT.value:
-        return None
-    holder: str | None = row.assigned_agent_id
-    return holder
+    return None if row is None else holder_of(row.state, row.assigned_agent_id)
 
 
-def holder_of(conversation: Conversation) -> str | None:
+def holder_of(state: str, assigned_agent_id: str | None) -> str | None:
     """The agent holding a live conversation, if any."""
-    if conversation.state == ControlState.AGENT.value:
-        return conversation.assigned_agent_id
-    return None
+    return assigned_agent_id if state == ControlState.AGENT.value else None
 
 
-def state_event(conversation: Conversation) -> Event:
+def state_event(conversation_id: str, state: str) -> Event:
     return Event(
         "conversation.state_changed",
-        conversation.id,
+        conversation_id,
         public=True,
-        data={"state": conversation.state},
+        data={"state": state},
     )
 
 
@@ -270,6 +265,7 @@ async def _store_batch(
     outcomes: list[ReceivedMessage | BaseException] = []
     stored: list[tuple[int, Message, Any, ControlState]] = []
     changes: dict[str, dict[str, Any]] = {}
+    rows_to_insert: list[dict[str, Any]] = []
     async with transaction(ctx) as tx:
         ids = sorted({item.conversation_id for item in items})
         # Locked in id order, so two batches never wait on each other in a circle.
@@ -307,24 +303,19 @@ async def _store_batch(
                     **conversation.meta,
                     "reopened_at": item.received_at.isoformat(),
                 }
-                tx.on_commit(
-                    Event(
-                        "conversation.state_changed",
-                        conversation.id,
-                        public=True,
-                        data={"state": state.value},
-                    )
-                )
-            message = Message(
-                conversation_id=item.conversation_id,
-                author="customer",
-                author_name=None,
-                body=item.body,
-                client_id=item.client_id,
-                internal=False,
-                meta={},
-                created_at=item.received_at,
-            )
+                tx.on_commit(state_event(conversation.id, state.value))
+            row: dict[str, Any] = {
+                "conversation_id": item.conversation_id,
+                "author": "customer",
+                "author_name": None,
+                "body": item.body,
+                "client_id": item.client_id,
+                "internal": False,
+                "meta": {},
+                "created_at": item.received_at,
+            }
+            rows_to_insert.append(row)
+            message = Message(**row)
             if item.client_id is not None:
                 earlier[key] = message  # sent twice within this batch
             change["updated_at"] = item.received_at
@@ -337,7 +328,7 @@ async def _store_batch(
                 insert(cast(Table, Message.__table__)).returning(
                     Message.id, sort_by_parameter_order=True
                 ),
-                [_message_row(message) for _, message, _, _ in stored],
+                rows_to_insert,
             )
             for (_, message, _, _), message_id in zip(stored, new_ids, strict=True):
                 message.id = message_id
@@ -355,7 +346,7 @@ async def _store_batch(
                 )
                 if job is not None:
                     outcomes[index] = ReceivedMessage(message, duplicate=False, bot_job_id=job.id)
-            holder = conversation.assigned_agent_id if state is ControlState.AGENT else None
+            holder = holder_of(state.value, conversation.assigned_agent_id)
             tx.on_commit(message_event(message, holder=holder))
     return outcomes
 
@@ -369,19 +360,6 @@ async def _update_conversations(session: AsyncSession, changes: Iterable[dict[st
     statement = update(table).where(table.c.id == bindparam("conversation"))
     for params in by_columns.values():
         await session.execute(statement, params)
-
-
-def _message_row(message: Message) -> dict[str, Any]:
-    return {
-        "conversation_id": message.conversation_id,
-        "author": message.author,
-        "author_name": message.author_name,
-        "internal": message.internal,
-        "body": message.body,
-        "client_id": message.client_id,
-        "meta": message.meta,
-        "created_at": message.created_at,
-    }
 
 
 async def _earlier_messages(

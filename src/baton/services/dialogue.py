@@ -223,7 +223,7 @@ class _Step:
 
     def move(self, event: SwitchboardEvent) -> None:
         self.conversation.state = transition(ControlState(self.conversation.state), event).value
-        self.tx.on_commit(state_event(self.conversation))
+        self.tx.on_commit(state_event(self.conversation.id, self.conversation.state))
 
     async def say(self, text: str, **meta: Any) -> Message:
         """A bot message replying to the customer's message."""

@@ -103,7 +103,7 @@ def _move(tx: Transaction, conversation: Conversation, event: SwitchboardEvent) 
     if not can(state, event):
         raise Conflict(f"cannot {event.value} while the conversation is {state.value}")
     conversation.state = transition(state, event).value
-    tx.on_commit(state_event(conversation))
+    tx.on_commit(state_event(conversation.id, conversation.state))
 
 
 def _system_message(conversation: Conversation, body: str, *, internal: bool, now: Any) -> Message:
@@ -421,6 +421,24 @@ async def claim_conversation(ctx: ServiceContext, conversation_id: str, *, actin
     return joined
 
 
+async def record_human_reply(tx: Transaction, conversation: Conversation, now: datetime) -> None:
+    """A person answered the customer: the first time, the handoff's first response."""
+    handoff = await get_open_handoff(tx.session, conversation.id)
+    if handoff is not None and handoff.first_response_at is None:
+        handoff.first_response_at = now
+        tx.on_commit(
+            Event(
+                "handoff.first_response",
+                conversation.id,
+                data={
+                    "handoff_id": handoff.id,
+                    "seconds": (now - handoff.created_at).total_seconds(),
+                },
+            )
+        )
+    conversation.waiting_since = None
+
+
 async def send_agent_reply(
     ctx: ServiceContext, conversation_id: str, text: str, *, acting: str, internal: bool = False
 ) -> Message:
@@ -450,23 +468,10 @@ async def send_agent_reply(
             if contact is not None and contact.email:
                 await enqueue_reply_email(ctx, tx, message)
         if not internal:
-            handoff = await get_open_handoff(tx.session, conversation_id)
-            if handoff is not None and handoff.first_response_at is None:
-                handoff.first_response_at = now
-                tx.on_commit(
-                    Event(
-                        "handoff.first_response",
-                        conversation_id,
-                        data={
-                            "handoff_id": handoff.id,
-                            "seconds": (now - handoff.created_at).total_seconds(),
-                        },
-                    )
-                )
-            conversation.waiting_since = None
+            await record_human_reply(tx, conversation, now)
         conversation.updated_at = now
         # The holder's own replies and notes need not reach every console.
-        holder = holder_of(conversation)
+        holder = holder_of(conversation.state, conversation.assigned_agent_id)
         tx.on_commit(message_event(message, holder=holder if holder == agent.id else None))
     return message
 

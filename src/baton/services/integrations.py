@@ -36,7 +36,7 @@ from baton.services.context import ServiceContext, transaction
 from baton.services.conversations import lock_conversation, message_event
 from baton.services.errors import Conflict, InvalidInput, NotFound
 from baton.services.handoff_brief import HandoffBrief, console_url, handoff_brief
-from baton.services.handoffs import get_open_handoff, resolve_conversation
+from baton.services.handoffs import get_open_handoff, record_human_reply, resolve_conversation
 from baton.store.database import AsyncSession
 from baton.store.integrations import IntegrationLink, WebhookDelivery, WebhookEndpoint
 from baton.store.tables import Agent, Conversation, Handoff, Message, OutboxJob
@@ -698,20 +698,7 @@ async def post_external_agent_reply(
         tx.session.add(message)
         await tx.session.flush()
         if live:
-            handoff = await get_open_handoff(tx.session, conversation_id)
-            if handoff is not None and handoff.first_response_at is None:
-                handoff.first_response_at = now
-                tx.on_commit(
-                    Event(
-                        "handoff.first_response",
-                        conversation_id,
-                        data={
-                            "handoff_id": handoff.id,
-                            "seconds": (now - handoff.created_at).total_seconds(),
-                        },
-                    )
-                )
-            conversation.waiting_since = None
+            await record_human_reply(tx, conversation, now)
         conversation.updated_at = now
         tx.on_commit(message_event(message))
     return message

@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, or_, select
 
 from baton.runtime.bus import Event
 from baton.services.context import ServiceContext, transaction
+from baton.services.conversations import message_data
 from baton.services.errors import NotFound
 from baton.store.database import AsyncSession
 from baton.store.integrations import IntegrationLink, WebhookDelivery
@@ -101,7 +102,7 @@ async def export_contact(ctx: ServiceContext, contact_id: str) -> dict[str, Any]
                     "timezone": conversation.timezone,
                     "created_at": _when(conversation.created_at),
                     "updated_at": _when(conversation.updated_at),
-                    "messages": [_message_data(m) for m in messages],
+                    "messages": [message_data(m) for m in messages],
                     "handoffs": [_handoff_data(h) for h in handoffs],
                     "emails": [_mail_data(m) for m in mail],
                 }
@@ -259,17 +260,6 @@ def _contact_data(contact: Contact) -> dict[str, Any]:
         "external_id": contact.external_id,
         "attributes": contact.attributes,
         "created_at": _when(contact.created_at),
-    }
-
-
-def _message_data(message: Message) -> dict[str, Any]:
-    return {
-        "id": message.id,
-        "author": message.author,
-        "author_name": message.author_name,
-        "internal": message.internal,
-        "body": message.body,
-        "created_at": _when(message.created_at),
     }
 
 
