@@ -98,6 +98,21 @@ async def test_messages_arriving_together_are_stored_together_each_with_its_own_
     logged = (await events_since(ctx, 0)).events[before:]
     published = [e for e in logged if e.type == "message.created"]
     assert sorted(e.data["body"] for e in published) == sorted(bodies)
+    # Each answer and each event carries the id its own message was stored under.
+    async with ctx.sessions() as session:
+        stored = {i: b for i, b in await session.execute(select(Message.id, Message.body))}
+    assert all(stored[r.message.id] == r.message.body for r in received)
+    assert all(stored[e.data["id"]] == e.data["body"] for e in published)
+
+
+async def test_a_client_id_used_in_another_conversation_is_a_new_message(
+    ctx: ServiceContext,
+) -> None:
+    first, second = (await _start(ctx))[0], (await _start(ctx))[0]
+    await receive_customer_message(ctx, first, "hello", client_id="same")
+    received = await receive_customer_message(ctx, second, "hello too", client_id="same")
+    assert not received.duplicate
+    assert received.message.conversation_id == second
 
 
 async def test_a_batch_that_fails_as_a_whole_is_stored_message_by_message(

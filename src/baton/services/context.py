@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 
 from baton.bots.base import Bot
 from baton.config import Settings
@@ -23,6 +23,7 @@ from baton.runtime.bus import Event, EventBus
 from baton.runtime.clock import Clock
 from baton.runtime.jobs import JobRunner
 from baton.runtime.telemetry import observe
+from baton.store.bulk import insert_returning_ids
 from baton.store.database import AsyncSession, SessionFactory
 from baton.store.tables import EventRow
 
@@ -99,12 +100,11 @@ async def _log_events(session: AsyncSession, events: list[Event], now: datetime)
     """Write the events to the log in the same transaction; their ids are the resume points."""
     if not events:
         return []
-    # One INSERT … RETURNING on the table itself, ids in the order given: a batch of customer
-    # messages logs a hundred events at once, and the ORM would track or check each row.
-    ids = await session.scalars(
-        insert(cast(Table, EventRow.__table__)).returning(
-            EventRow.id, sort_by_parameter_order=True
-        ),
+    # One INSERT … RETURNING on the table itself: a batch of customer messages logs a hundred
+    # events at once, and the ORM would track or check each row.
+    ids = await insert_returning_ids(
+        session,
+        cast(Table, EventRow.__table__),
         [
             {
                 "type": e.type,

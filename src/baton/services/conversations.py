@@ -18,7 +18,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from baton.domain.contact_capture import find_email
@@ -30,6 +30,7 @@ from baton.runtime.bus import Event
 from baton.runtime.jobs import enqueue_job
 from baton.services.context import ServiceContext, transaction
 from baton.services.errors import InvalidInput, NotFound
+from baton.store.bulk import insert_returning_ids
 from baton.store.database import AsyncSession
 from baton.store.tables import Contact, Conversation, Message
 
@@ -324,11 +325,8 @@ async def _store_batch(
             stored.append((len(outcomes), message, conversation, state))
             outcomes.append(ReceivedMessage(message, duplicate=False, bot_job_id=None))
         if stored:
-            new_ids = await tx.session.scalars(
-                insert(cast(Table, Message.__table__)).returning(
-                    Message.id, sort_by_parameter_order=True
-                ),
-                rows_to_insert,
+            new_ids = await insert_returning_ids(
+                tx.session, cast(Table, Message.__table__), rows_to_insert
             )
             for (_, message, _, _), message_id in zip(stored, new_ids, strict=True):
                 message.id = message_id
@@ -369,14 +367,16 @@ async def _earlier_messages(
     keys = {(i.conversation_id, i.client_id) for i in items if i.client_id is not None}
     if not keys:
         return {}
+    # By client id alone (its own index): also matching the conversation ids in SQL would
+    # make SQLite try every conversation with every client id.
     rows = await session.scalars(
-        select(Message).where(
-            Message.conversation_id.in_({c for c, _ in keys}),
-            Message.client_id.in_({k for _, k in keys}),
-        )
+        select(Message).where(Message.client_id.in_({client_id for _, client_id in keys}))
     )
-    found = {(m.conversation_id, m.client_id): m for m in rows}
-    return {key: message for key, message in found.items() if key in keys}
+    return {
+        key: message
+        for message in rows
+        if (key := (message.conversation_id, message.client_id)) in keys
+    }
 
 
 async def _remember_email(session: AsyncSession, contact_id: str, text: str) -> None:

@@ -102,7 +102,7 @@ class Message(Base):
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
     body: Mapped[str] = mapped_column(Text)
     # The client's own id for the message: a retried send is stored once.
-    client_id: Mapped[str | None] = mapped_column(String(64))
+    client_id: Mapped[str | None] = mapped_column(String(64), index=True)
     # Bot replies: confidence, article, fallback. Customer messages: the policy's decision.
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
