@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from baton.bots.http_bot import HttpBotSettings
@@ -28,6 +28,8 @@ from baton.domain.signals import SignalSettings
 
 DEFAULT_CONFIG_FILE = Path("baton.toml")
 DEMO_DATABASE_URL = "sqlite+aiosqlite:///baton-demo.db"
+SQLITE_PREFIX = "sqlite+aiosqlite:///"
+TUNED_MODELS_FOLDER = "tuned-models"
 
 
 class ConfigError(Exception):
@@ -139,6 +141,21 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http:// or https:// address")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _place_tuned_models(self) -> Settings:
+        # Hybrid retrieval's tuned models are data, kept with the SQLite file.
+        self.bot = self.bot.with_tuned_models_folder(self.data_folder / TUNED_MODELS_FOLDER)
+        return self
+
+    @property
+    def data_folder(self) -> Path:
+        """The SQLite file's folder; with PostgreSQL (or SQLite in memory), the working one."""
+        if self.database_url.startswith(SQLITE_PREFIX):
+            file = self.database_url.removeprefix(SQLITE_PREFIX).split("?", 1)[0]
+            if file and file != ":memory:":
+                return Path(file).parent
+        return Path()
 
     @classmethod
     def settings_customise_sources(

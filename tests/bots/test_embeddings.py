@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+from typing import Any
 
+import numpy as np
 import pytest
 
 from baton.bots.knowledge_base import KnowledgeBaseBot, KnowledgeBaseSettings
@@ -60,3 +62,206 @@ async def test_hybrid_finds_an_article_without_questions() -> None:
     bot = KnowledgeBaseBot([*SHOP[:3], bare], KnowledgeBaseSettings(retrieval="hybrid"))
     answer = await bot.answer("when are you open on saturday?", [])
     assert answer.article_id == "opening-hours" and not answer.fallback
+
+
+def _texts_and_owners(articles: list[Article]) -> tuple[list[str], list[int]]:
+    texts: list[str] = []
+    owners: list[int] = []
+    for position, article in enumerate(articles):
+        for text in (article.title, *article.questions):
+            texts.append(text)
+            owners.append(position)
+    return texts, owners
+
+
+def test_tuning_brings_an_articles_questions_closer() -> None:
+    from baton.bots.embeddings import _tune, load_model
+
+    texts, owners = _texts_and_owners(SHOP)
+    groups = [[t for t, o in zip(texts, owners, strict=True) if o == a] for a in range(len(SHOP))]
+    base = load_model(None)
+    tuned = _tune(base, groups)
+    same = np.equal.outer(owners, owners) & ~np.eye(len(owners), dtype=bool)
+    other = ~np.equal.outer(owners, owners)
+
+    def gap(model: Any) -> float:
+        vectors = model.encode(texts, normalize_embeddings=True)
+        similarity = vectors @ vectors.T
+        return float(similarity[same].mean() - similarity[other].mean())
+
+    assert gap(tuned) > gap(base)
+    # The general model itself is left as it was.
+    assert tuned is not base
+
+
+def test_tuning_is_deterministic() -> None:
+    from baton.bots.embeddings import _tune, load_model
+
+    groups = [[a.title, *a.questions] for a in SHOP]
+    base = load_model(None)
+    first = _tune(base, groups).encode(["where is my parcel"], normalize_embeddings=True)
+    second = _tune(base, groups).encode(["where is my parcel"], normalize_embeddings=True)
+    assert np.allclose(first, second, atol=1e-6)
+
+
+def test_tuned_model_is_kept_per_content_and_skipped_without_pairs() -> None:
+    from baton.bots.embeddings import load_model, tuned_model
+
+    base = load_model(None)
+    texts, owners = _texts_and_owners(SHOP)
+    assert tuned_model(base, texts, owners, None) is tuned_model(base, texts, owners, None)
+    # One article with two texts: nothing to tell apart, the general model is kept.
+    assert tuned_model(base, texts[:2], [0, 0], None) is base
+
+
+async def test_hybrid_builds_with_single_question_articles() -> None:
+    single = [
+        Article(id=a.id, title=a.title, answer=a.answer, questions=a.questions[:1]) for a in SHOP
+    ]
+    bare = [Article(id=a.id, title=a.title, answer=a.answer) for a in SHOP]
+    for articles in (single, bare):
+        bot = KnowledgeBaseBot(articles, KnowledgeBaseSettings(retrieval="hybrid"))
+        answer = await bot.answer("how long does a refund take?", [])
+        assert answer.article_id == "refunds" and not answer.fallback
+
+
+# The disk cache of tuned models. Tuning is cut to a few steps to keep these fast; the
+# in-process cache is emptied for each test, as in a fresh process.
+TINY = [
+    Article(id=a.id, title=a.title, answer=a.answer, questions=a.questions[:2]) for a in SHOP[:3]
+]
+OTHER_TINY = [
+    Article(id=a.id, title=a.title, answer=a.answer, questions=a.questions[1:3]) for a in SHOP[1:]
+]
+
+
+@pytest.fixture
+def tunes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the real tuning runs: one entry per call to `_tune`."""
+    from collections import OrderedDict
+
+    from baton.bots import embeddings
+
+    monkeypatch.setattr(embeddings, "TUNE_MAX_STEPS", 4)
+    monkeypatch.setattr(embeddings, "_tuned", OrderedDict())
+    calls: list[int] = []
+    real = embeddings._tune
+
+    def counted(base: Any, groups: list[list[str]]) -> Any:
+        calls.append(len(groups))
+        return real(base, groups)
+
+    monkeypatch.setattr(embeddings, "_tune", counted)
+    return calls
+
+
+def _fresh_process() -> None:
+    from baton.bots import embeddings
+
+    embeddings._tuned.clear()
+
+
+def _saved(folder: Any) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+
+
+def test_a_tuned_model_is_saved_and_loaded_again_without_tuning(
+    tunes: list[int], tmp_path: Any
+) -> None:
+    from baton.bots.embeddings import HybridIndex
+
+    first = HybridIndex(TINY, tuned_models_folder=tmp_path)
+    assert tunes == [3]
+    assert len(_saved(tmp_path)) == 1
+    _fresh_process()
+    second = HybridIndex(TINY, tuned_models_folder=tmp_path)
+    assert tunes == [3]  # loaded from disk, not tuned again
+    assert second._model is not first._model
+    assert np.allclose(first._vectors, second._vectors, atol=1e-6)
+    query = ["where is my parcel"]
+    assert np.allclose(first._encode(query), second._encode(query), atol=1e-6)
+
+
+def test_other_articles_get_another_tuned_model(tunes: list[int], tmp_path: Any) -> None:
+    from baton.bots.embeddings import HybridIndex
+
+    HybridIndex(TINY, tuned_models_folder=tmp_path)
+    first = _saved(tmp_path)
+    HybridIndex(OTHER_TINY, tuned_models_folder=tmp_path)
+    assert len(tunes) == 2
+    both = _saved(tmp_path)
+    assert len(both) == 2 and set(first) < set(both)
+
+
+def test_only_the_most_recently_used_tuned_models_are_kept_on_disk(
+    tunes: list[int], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from baton.bots import embeddings
+
+    monkeypatch.setattr(embeddings, "TUNED_MODELS_ON_DISK", 2)
+    embeddings.HybridIndex(TINY, tuned_models_folder=tmp_path)
+    (kept,) = _saved(tmp_path)
+    os.utime(tmp_path / kept, (1, 1))  # long unused
+    embeddings.HybridIndex(OTHER_TINY, tuned_models_folder=tmp_path)
+    embeddings.HybridIndex(SHOP[1:3], tuned_models_folder=tmp_path)
+    assert len(tunes) == 3
+    remaining = _saved(tmp_path)
+    assert len(remaining) == 2 and kept not in remaining
+
+
+async def test_without_tuning_the_general_model_is_used(tunes: list[int], tmp_path: Any) -> None:
+    from baton.bots.embeddings import load_model
+
+    settings = KnowledgeBaseSettings(retrieval="hybrid", tune_embeddings=False)
+    bot = KnowledgeBaseBot(TINY, settings.with_tuned_models_folder(tmp_path))
+    assert tunes == []
+    assert list(tmp_path.iterdir()) == []
+    index: Any = bot._ranker
+    assert index._model is load_model(None)
+    texts = [t for a in TINY for t in (a.title, *a.questions)]
+    general = load_model(None).encode(texts, normalize_embeddings=True)
+    assert np.allclose(index._vectors, general, atol=1e-6)
+    answer = await bot.answer("how do I reset my password", [])
+    assert answer.article_id == "password"
+
+
+@pytest.mark.parametrize("damage", ["empty folder", "truncated weights"])
+def test_a_damaged_tuned_model_is_tuned_again(
+    tunes: list[int], tmp_path: Any, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import shutil
+
+    from baton.bots.embeddings import HybridIndex
+
+    first = HybridIndex(TINY, tuned_models_folder=tmp_path)
+    (name,) = _saved(tmp_path)
+    saved = tmp_path / name
+    if damage == "empty folder":
+        shutil.rmtree(saved)
+        saved.mkdir()
+    else:
+        weights = saved / "model.safetensors"
+        weights.write_bytes(weights.read_bytes()[:1000])
+    _fresh_process()
+    second = HybridIndex(TINY, tuned_models_folder=tmp_path)
+    assert len(tunes) == 2
+    assert "cannot be used" in caplog.text
+    assert np.allclose(first._vectors, second._vectors, atol=1e-6)
+    # The fresh tune was saved in its place, and is loaded from there next time.
+    _fresh_process()
+    HybridIndex(TINY, tuned_models_folder=tmp_path)
+    assert len(tunes) == 2 and _saved(tmp_path) == [name]
+
+
+def test_settings_keep_tuned_models_beside_the_sqlite_file() -> None:
+    from pathlib import Path
+
+    from baton.config import Settings
+
+    on_file = Settings(database_url="sqlite+aiosqlite:////var/lib/baton/baton.db")
+    assert on_file.bot.tuned_models_folder == Path("/var/lib/baton/tuned-models")
+    assert on_file.bot.tune_embeddings
+    elsewhere = Settings(database_url="postgresql+asyncpg://baton@db/baton")
+    assert elsewhere.bot.tuned_models_folder == Path("tuned-models")

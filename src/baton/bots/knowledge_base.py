@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from baton.bots.base import Answer
 from baton.bots.retrieval import Normaliser, Ranking, RetrievalIndex
@@ -75,9 +76,30 @@ class KnowledgeBaseSettings(BaseModel):
         None,
         description="Folder of a sentence-transformers model for hybrid; default: the bundled one.",
     )
+    tune_embeddings: bool = Field(
+        True,
+        description=(
+            "hybrid: tune a copy of the model on the knowledge base when it changes (about "
+            "1.5 minutes of CPU, then saved and reused); false: the general model as it is."
+        ),
+    )
     fallback_text: str = Field(
         FALLBACK_TEXT, min_length=1, description="What the bot says when it does not know."
     )
+    # Where hybrid retrieval saves the models it tunes, so a restart or another worker
+    # process reuses them; not a key of its own: `baton.config.Settings` sets it beside the
+    # SQLite file. None (settings built alone, e.g. in tests): kept in memory only.
+    _tuned_models_folder: Path | None = PrivateAttr(None)
+
+    @property
+    def tuned_models_folder(self) -> Path | None:
+        return self._tuned_models_folder
+
+    def with_tuned_models_folder(self, folder: Path | None) -> KnowledgeBaseSettings:
+        """These settings, saving tuned models in `folder`."""
+        settings = self.model_copy()
+        settings._tuned_models_folder = folder
+        return settings
 
 
 class Ranker(Protocol):
@@ -132,7 +154,13 @@ class KnowledgeBaseBot:
             # Imported here so the default install never loads the embedding stack.
             from baton.bots.embeddings import HybridIndex
 
-            return HybridIndex(articles, self.settings.synonyms, self.settings.embeddings_model)
+            return HybridIndex(
+                articles,
+                self.settings.synonyms,
+                self.settings.embeddings_model,
+                tune=self.settings.tune_embeddings,
+                tuned_models_folder=self.settings.tuned_models_folder,
+            )
         return RetrievalIndex(articles, self.settings.synonyms)
 
 
