@@ -75,7 +75,8 @@ def _texts_and_owners(articles: list[Article]) -> tuple[list[str], list[int]]:
 
 
 def test_tuning_brings_an_articles_questions_closer() -> None:
-    from baton.bots.embeddings import _tune, load_model
+    from baton.bots.embedding_models import load_model
+    from baton.bots.tuning import _tune
 
     texts, owners = _texts_and_owners(SHOP)
     groups = [[t for t, o in zip(texts, owners, strict=True) if o == a] for a in range(len(SHOP))]
@@ -95,7 +96,8 @@ def test_tuning_brings_an_articles_questions_closer() -> None:
 
 
 def test_tuning_is_deterministic() -> None:
-    from baton.bots.embeddings import _tune, load_model
+    from baton.bots.embedding_models import load_model
+    from baton.bots.tuning import _tune
 
     groups = [[a.title, *a.questions] for a in SHOP]
     base = load_model(None)
@@ -105,7 +107,8 @@ def test_tuning_is_deterministic() -> None:
 
 
 def test_tuned_model_is_kept_per_content_and_skipped_without_pairs() -> None:
-    from baton.bots.embeddings import load_model, tuned_model
+    from baton.bots.embedding_models import load_model
+    from baton.bots.tuning import tuned_model
 
     base = load_model(None)
     texts, owners = _texts_and_owners(SHOP)
@@ -140,25 +143,25 @@ def tunes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the real tuning runs: one entry per call to `_tune`."""
     from collections import OrderedDict
 
-    from baton.bots import embeddings
+    from baton.bots import tuning
 
-    monkeypatch.setattr(embeddings, "TUNE_MAX_STEPS", 4)
-    monkeypatch.setattr(embeddings, "_tuned", OrderedDict())
+    monkeypatch.setattr(tuning, "TUNE_MAX_STEPS", 4)
+    monkeypatch.setattr(tuning, "_tuned", OrderedDict())
     calls: list[int] = []
-    real = embeddings._tune
+    real = tuning._tune
 
     def counted(base: Any, groups: list[list[str]]) -> Any:
         calls.append(len(groups))
         return real(base, groups)
 
-    monkeypatch.setattr(embeddings, "_tune", counted)
+    monkeypatch.setattr(tuning, "_tune", counted)
     return calls
 
 
 def _fresh_process() -> None:
-    from baton.bots import embeddings
+    from baton.bots import tuning
 
-    embeddings._tuned.clear()
+    tuning._tuned.clear()
 
 
 def _saved(folder: Any) -> list[str]:
@@ -198,9 +201,9 @@ def test_only_the_most_recently_used_tuned_models_are_kept_on_disk(
 ) -> None:
     import os
 
-    from baton.bots import embeddings
+    from baton.bots import embeddings, tuning
 
-    monkeypatch.setattr(embeddings, "TUNED_MODELS_ON_DISK", 2)
+    monkeypatch.setattr(tuning, "TUNED_MODELS_ON_DISK", 2)
     embeddings.HybridIndex(TINY, tuned_models_folder=tmp_path)
     (kept,) = _saved(tmp_path)
     os.utime(tmp_path / kept, (1, 1))  # long unused
@@ -212,7 +215,7 @@ def test_only_the_most_recently_used_tuned_models_are_kept_on_disk(
 
 
 async def test_without_tuning_the_general_model_is_used(tunes: list[int], tmp_path: Any) -> None:
-    from baton.bots.embeddings import load_model
+    from baton.bots.embedding_models import load_model
 
     settings = KnowledgeBaseSettings(retrieval="hybrid", tune_embeddings=False)
     bot = KnowledgeBaseBot(TINY, settings.with_tuned_models_folder(tmp_path))
