@@ -34,9 +34,13 @@ def test_evaluate_scores_the_bot() -> None:
     ]
     seen: list[str] = []
     scores = evaluate_kb(
-        SHOP, queries, KnowledgeBaseSettings(), on_query=lambda q, _a: seen.append(q.text)
+        SHOP,
+        queries,
+        KnowledgeBaseSettings(),
+        on_query=lambda q, _a: seen.append(q.text),
+        on_built=lambda: seen.append("index built"),
     )
-    assert seen == [q.text for q in queries]
+    assert seen == ["index built", *(q.text for q in queries)]
     assert scores.queries == 4
     assert scores.in_scope_accuracy == pytest.approx(2 / 3)
     assert scores.oos_recall == 1.0

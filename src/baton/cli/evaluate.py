@@ -51,10 +51,23 @@ def kb_command(
     except (ArticleFormatError, QueryFormatError) as exc:
         err_console.print(f"[red]Cannot evaluate:[/] {exc}", highlight=False)
         raise typer.Exit(1) from None
+    building = "Building the index"
+    if settings.bot.retrieval == "hybrid" and settings.bot.tune_embeddings:
+        building += " (tuning the model on new articles takes a minute or two)"
     with Progress(console=err_console, transient=True) as progress:
-        task = progress.add_task("Answering queries", total=len(loaded))
+        built = progress.add_task(building, total=None)
+        task = progress.add_task("Answering queries", total=len(loaded), start=False)
+
+        def index_built() -> None:
+            progress.update(built, total=1, completed=1)
+            progress.start_task(task)
+
         scores = evaluate_kb(
-            articles, loaded, settings.bot, on_query=lambda _q, _a: progress.advance(task)
+            articles,
+            loaded,
+            settings.bot,
+            on_query=lambda _q, _a: progress.advance(task),
+            on_built=index_built,
         )
     _print(f"{len(articles)} articles, {len(loaded)} queries", scores.as_dict(), as_json)
 

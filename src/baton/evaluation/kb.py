@@ -82,9 +82,13 @@ def evaluate_kb(
     queries: Sequence[KbQuery],
     settings: KnowledgeBaseSettings,
     on_query: Callable[[KbQuery, Answer], None] | None = None,
+    on_built: Callable[[], None] | None = None,
 ) -> KbScores:
-    """Ask the bot each query on its own (no history) and score its answers."""
+    """Ask the bot each query on its own (no history) and score its answers. `on_built` is
+    called once the index is built (hybrid retrieval may tune its model first)."""
     bot = KnowledgeBaseBot(articles, settings)
+    if on_built is not None:
+        on_built()
     elapsed: list[float] = []
     confidences: list[float] = []
     right = answerable = caught = fallbacks = unanswerable = 0
