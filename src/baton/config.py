@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from baton.bots.http_bot import HttpBotSettings
@@ -142,12 +142,6 @@ class Settings(BaseSettings):
             raise ValueError("expected an http:// or https:// address")
         return value.rstrip("/")
 
-    @model_validator(mode="after")
-    def _place_tuned_models(self) -> Settings:
-        # Hybrid retrieval's tuned models are data, kept with the SQLite file.
-        self.bot = self.bot.with_tuned_models_folder(self.data_folder / TUNED_MODELS_FOLDER)
-        return self
-
     @property
     def data_folder(self) -> Path:
         """The SQLite file's folder; with PostgreSQL (or SQLite in memory), the working one."""
@@ -156,6 +150,11 @@ class Settings(BaseSettings):
             if file and file != ":memory:":
                 return Path(file).parent
         return Path()
+
+    @property
+    def tuned_models_folder(self) -> Path:
+        """Where hybrid retrieval keeps the models it tunes: data, kept with the SQLite file."""
+        return self.data_folder / TUNED_MODELS_FOLDER
 
     @classmethod
     def settings_customise_sources(

@@ -218,7 +218,7 @@ async def test_without_tuning_the_general_model_is_used(tunes: list[int], tmp_pa
     from baton.bots.embedding_models import load_model
 
     settings = KnowledgeBaseSettings(retrieval="hybrid", tune_embeddings=False)
-    bot = KnowledgeBaseBot(TINY, settings.with_tuned_models_folder(tmp_path))
+    bot = KnowledgeBaseBot(TINY, settings, tuned_models=tmp_path)
     assert tunes == []
     assert list(tmp_path.iterdir()) == []
     index: Any = bot._ranker
@@ -264,7 +264,7 @@ def test_settings_keep_tuned_models_beside_the_sqlite_file() -> None:
     from baton.config import Settings
 
     on_file = Settings(database_url="sqlite+aiosqlite:////var/lib/baton/baton.db")
-    assert on_file.bot.tuned_models_folder == Path("/var/lib/baton/tuned-models")
+    assert on_file.tuned_models_folder == Path("/var/lib/baton/tuned-models")
     assert on_file.bot.tune_embeddings
     elsewhere = Settings(database_url="postgresql+asyncpg://baton@db/baton")
-    assert elsewhere.bot.tuned_models_folder == Path("tuned-models")
+    assert elsewhere.tuned_models_folder == Path("tuned-models")

@@ -15,7 +15,9 @@ from baton.domain.articles import Article
 def build_bot(settings: Settings, articles: Sequence[Article]) -> Bot:
     if settings.bot_backend == "http":
         return HttpBot(settings.http_bot)
-    knowledge_base = KnowledgeBaseBot(list(articles), settings.bot)
+    knowledge_base = KnowledgeBaseBot(
+        list(articles), settings.bot, tuned_models=settings.tuned_models_folder
+    )
     if settings.bot_backend == "llm":
         return LlmBot(knowledge_base, settings.llm, company_name=settings.company_name)
     return knowledge_base

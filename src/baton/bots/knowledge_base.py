@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, Field
 
 from baton.bots.base import Answer
 from baton.bots.retrieval import Normaliser, Ranking, RetrievalIndex
@@ -86,20 +86,6 @@ class KnowledgeBaseSettings(BaseModel):
     fallback_text: str = Field(
         FALLBACK_TEXT, min_length=1, description="What the bot says when it does not know."
     )
-    # Where hybrid retrieval saves the models it tunes, so a restart or another worker
-    # process reuses them; not a key of its own: `baton.config.Settings` sets it beside the
-    # SQLite file. None (settings built alone, e.g. in tests): kept in memory only.
-    _tuned_models_folder: Path | None = PrivateAttr(None)
-
-    @property
-    def tuned_models_folder(self) -> Path | None:
-        return self._tuned_models_folder
-
-    def with_tuned_models_folder(self, folder: Path | None) -> KnowledgeBaseSettings:
-        """These settings, saving tuned models in `folder`."""
-        settings = self.model_copy()
-        settings._tuned_models_folder = folder
-        return settings
 
 
 class Ranker(Protocol):
@@ -111,8 +97,17 @@ class Ranker(Protocol):
 class KnowledgeBaseBot:
     """Answers with the best-matching article when confident enough, else falls back."""
 
-    def __init__(self, articles: Sequence[Article], settings: KnowledgeBaseSettings) -> None:
+    def __init__(
+        self,
+        articles: Sequence[Article],
+        settings: KnowledgeBaseSettings,
+        *,
+        tuned_models: Path | None = None,
+    ) -> None:
+        """`tuned_models`: where hybrid retrieval saves the models it tunes, so that a restart
+        or another worker reuses them (`Settings.tuned_models_folder`); None: memory only."""
         self.settings = settings
+        self._tuned_models = tuned_models
         self._ranker: Ranker = self._build(articles)
 
     def reload(self, articles: Sequence[Article]) -> None:
@@ -159,7 +154,7 @@ class KnowledgeBaseBot:
                 self.settings.synonyms,
                 self.settings.embeddings_model,
                 tune=self.settings.tune_embeddings,
-                tuned_models_folder=self.settings.tuned_models_folder,
+                tuned_models_folder=self._tuned_models,
             )
         return RetrievalIndex(articles, self.settings.synonyms)
 

@@ -68,6 +68,7 @@ def kb_command(
             settings.bot,
             on_query=lambda _q, _a: progress.advance(task),
             on_built=index_built,
+            tuned_models=settings.tuned_models_folder,
         )
     _print(f"{len(articles)} articles, {len(loaded)} queries", scores.as_dict(), as_json)
 

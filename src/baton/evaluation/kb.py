@@ -83,10 +83,11 @@ def evaluate_kb(
     settings: KnowledgeBaseSettings,
     on_query: Callable[[KbQuery, Answer], None] | None = None,
     on_built: Callable[[], None] | None = None,
+    tuned_models: Path | None = None,
 ) -> KbScores:
     """Ask the bot each query on its own (no history) and score its answers. `on_built` is
     called once the index is built (hybrid retrieval may tune its model first)."""
-    bot = KnowledgeBaseBot(articles, settings)
+    bot = KnowledgeBaseBot(articles, settings, tuned_models=tuned_models)
     if on_built is not None:
         on_built()
     elapsed: list[float] = []

@@ -11,9 +11,10 @@ someone's inbox) are outside Baton and must be removed there.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, or_, select
 
@@ -33,6 +34,8 @@ from baton.store.tables import (
     Message,
     OutboxJob,
 )
+
+Row = TypeVar("Row", Message, Handoff, Mail)
 
 # Payload keys by which an outbox job names what it works on.
 _JOB_REFERENCES = ("conversation_id", "handoff_id", "message_id")
@@ -72,41 +75,26 @@ async def export_contact(ctx: ServiceContext, contact_id: str) -> dict[str, Any]
                 .order_by(Conversation.created_at)
             )
         ).all()
-        bundle_conversations = []
-        for conversation in conversations:
-            messages = (
-                await session.scalars(
-                    select(Message)
-                    .where(Message.conversation_id == conversation.id)
-                    .order_by(Message.id)
-                )
-            ).all()
-            handoffs = (
-                await session.scalars(
-                    select(Handoff)
-                    .where(Handoff.conversation_id == conversation.id)
-                    .order_by(Handoff.created_at)
-                )
-            ).all()
-            mail = (
-                await session.scalars(
-                    select(Mail).where(Mail.conversation_id == conversation.id).order_by(Mail.id)
-                )
-            ).all()
-            bundle_conversations.append(
-                {
-                    "id": conversation.id,
-                    "state": conversation.state,
-                    "page_url": conversation.page_url,
-                    "page_title": conversation.page_title,
-                    "timezone": conversation.timezone,
-                    "created_at": _when(conversation.created_at),
-                    "updated_at": _when(conversation.updated_at),
-                    "messages": [message_data(m) for m in messages],
-                    "handoffs": [_handoff_data(h) for h in handoffs],
-                    "emails": [_mail_data(m) for m in mail],
-                }
-            )
+        ids = [conversation.id for conversation in conversations]
+        # One query per kind for all the contact's conversations, not three per conversation.
+        messages = await _by_conversation(session, Message, ids, Message.id)
+        handoffs = await _by_conversation(session, Handoff, ids, Handoff.created_at)
+        mail = await _by_conversation(session, Mail, ids, Mail.id)
+        bundle_conversations = [
+            {
+                "id": conversation.id,
+                "state": conversation.state,
+                "page_url": conversation.page_url,
+                "page_title": conversation.page_title,
+                "timezone": conversation.timezone,
+                "created_at": _when(conversation.created_at),
+                "updated_at": _when(conversation.updated_at),
+                "messages": [message_data(m) for m in messages.get(conversation.id, [])],
+                "handoffs": [_handoff_data(h) for h in handoffs.get(conversation.id, [])],
+                "emails": [_mail_data(m) for m in mail.get(conversation.id, [])],
+            }
+            for conversation in conversations
+        ]
         held = await _held_mail(session, contact)
     return {
         "exported_at": _when(ctx.clock.now()),
@@ -245,6 +233,20 @@ async def _delete(session: AsyncSession, model: Any, where: Any) -> int:
         delete(model).where(where).execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def _by_conversation(
+    session: AsyncSession, model: type[Row], conversation_ids: list[str], order: Any
+) -> dict[str | None, list[Row]]:
+    """The rows of `model` in these conversations, grouped by conversation, in `order`."""
+    grouped: dict[str | None, list[Row]] = defaultdict(list)
+    if conversation_ids:
+        rows = await session.scalars(
+            select(model).where(model.conversation_id.in_(conversation_ids)).order_by(order)
+        )
+        for row in rows:
+            grouped[row.conversation_id].append(row)
+    return grouped
 
 
 def _when(value: datetime | None) -> str | None:
