@@ -268,3 +268,57 @@ def test_settings_keep_tuned_models_beside_the_sqlite_file() -> None:
     assert on_file.bot.tune_embeddings
     elsewhere = Settings(database_url="postgresql+asyncpg://baton@db/baton")
     assert elsewhere.tuned_models_folder == Path("tuned-models")
+
+
+def test_a_server_answers_by_word_matching_while_its_hybrid_index_is_built(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    import time
+    from collections import OrderedDict
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+
+    from baton.bots import tuning
+    from baton.config import Settings
+    from baton.web.app import create_app
+    from tests.conftest import SECRET
+
+    monkeypatch.setattr(tuning, "TUNE_MAX_STEPS", 4)
+    monkeypatch.setattr(tuning, "_tuned", OrderedDict())
+    tuning_may_end = threading.Event()
+    real = tuning._tune
+
+    def held(base: Any, groups: list[list[str]]) -> Any:
+        tuning_may_end.wait(timeout=60)
+        return real(base, groups)
+
+    monkeypatch.setattr(tuning, "_tune", held)
+    settings = Settings(
+        secret_key=SECRET,  # type: ignore[arg-type]
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'baton.db'}",
+        kb_path=Path("examples/demo-shop/articles"),
+        bot={"retrieval": "hybrid"},  # type: ignore[arg-type]
+    )
+    with TestClient(create_app(settings, run_jobs=False)) as client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["bot"] == "building the hybrid index"
+        started = client.post("/api/conversations", json={}).json()
+        auth = {"Authorization": f"Bearer {started['token']}"}
+        posted = client.post(
+            f"/api/conversations/{started['conversation']['id']}/messages",
+            json={"text": "how long do refunds take?", "client_id": "m1"},
+            headers=auth,
+        )
+        assert posted.status_code == 201
+        (reply,) = posted.json()["replies"]
+        assert "refund" in reply["body"].lower()
+
+        tuning_may_end.set()
+        deadline = time.monotonic() + 120
+        while client.get("/readyz").json()["bot"] != "ok" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert client.get("/readyz").json()["bot"] == "ok"
+    assert any((tmp_path / "tuned-models").iterdir())

@@ -109,3 +109,29 @@ async def test_what_about_follow_up_keeps_the_topic() -> None:
     history = [Turn("customer", "what does shipping cost"), Turn("bot", SHOP[1].answer)]
     answer = await bot().answer("what about for Europe?", history)
     assert answer.article_id == "shipping"
+
+
+def test_of_two_reloads_at_once_the_later_one_wins_whatever_ends_first() -> None:
+    import threading
+
+    kb_bot = bot(SHOP[:1])
+    build = kb_bot._build
+    release_older = threading.Event()
+
+    def slow_for_the_older(articles: list[Article]) -> object:
+        if len(articles) == 2:
+            release_older.wait(timeout=30)
+        return build(articles)
+
+    kb_bot._build = slow_for_the_older  # type: ignore[method-assign,assignment]
+    older = threading.Thread(target=kb_bot.reload, args=(SHOP[:2],))
+    older.start()
+    kb_bot.reload(SHOP)  # started later, ends first
+    release_older.set()
+    older.join()
+    assert kb_bot.rank("do you sell gift cards?").best.id == "gift-cards"  # type: ignore[union-attr]
+
+
+def test_word_matching_first_only_changes_hybrid_retrieval() -> None:
+    kb_bot = KnowledgeBaseBot(SHOP, KnowledgeBaseSettings(), word_matching_first=True)
+    assert not kb_bot.building

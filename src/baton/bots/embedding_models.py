@@ -6,6 +6,7 @@ run time.
 
 from __future__ import annotations
 
+import importlib
 import os
 from functools import lru_cache
 from typing import Any
@@ -23,10 +24,15 @@ def load_model(path: str | None = None) -> Any:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
         from sentence_transformers import SentenceTransformer
+
+        transformers_logging = importlib.import_module("transformers.utils.logging")
     except ImportError as exc:
         raise EmbeddingsUnavailable(
             "hybrid retrieval needs the embeddings extra: pip install 'baton[embeddings]'"
         ) from exc
+    # Its bars for loading and saving weights are noise in a server's log; Baton shows its
+    # own progress where work is long (`baton eval kb`, `baton kb import`).
+    transformers_logging.disable_progress_bar()
     return SentenceTransformer(resolve_model_path(path), device="cpu")
 
 

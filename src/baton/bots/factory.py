@@ -12,11 +12,17 @@ from baton.config import Settings
 from baton.domain.articles import Article
 
 
-def build_bot(settings: Settings, articles: Sequence[Article]) -> Bot:
+def build_bot(
+    settings: Settings, articles: Sequence[Article], *, word_matching_first: bool = False
+) -> Bot:
+    """The configured backend; `word_matching_first`: see `KnowledgeBaseBot`."""
     if settings.bot_backend == "http":
         return HttpBot(settings.http_bot)
     knowledge_base = KnowledgeBaseBot(
-        list(articles), settings.bot, tuned_models=settings.tuned_models_folder
+        list(articles),
+        settings.bot,
+        tuned_models=settings.tuned_models_folder,
+        word_matching_first=word_matching_first,
     )
     if settings.bot_backend == "llm":
         return LlmBot(knowledge_base, settings.llm, company_name=settings.company_name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal, Protocol
@@ -11,6 +12,7 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, Field
 
 from baton.bots.base import Answer
+from baton.bots.embedding_models import load_model
 from baton.bots.retrieval import Normaliser, Ranking, RetrievalIndex
 from baton.domain.articles import Article
 from baton.domain.turns import Turn
@@ -103,17 +105,37 @@ class KnowledgeBaseBot:
         settings: KnowledgeBaseSettings,
         *,
         tuned_models: Path | None = None,
+        word_matching_first: bool = False,
     ) -> None:
         """`tuned_models`: where hybrid retrieval saves the models it tunes, so that a restart
-        or another worker reuses them (`Settings.tuned_models_folder`); None: memory only."""
+        or another worker reuses them (`Settings.tuned_models_folder`); None: memory only.
+        `word_matching_first`: with hybrid retrieval, answer by BM25 alone until `reload`
+        builds the hybrid index (tuning on a new knowledge base takes minutes: a server
+        starts answering at once instead); the embedding model is still loaded now, so a
+        missing extra or model fails here, not later in the background."""
         self.settings = settings
         self._tuned_models = tuned_models
-        self._ranker: Ranker = self._build(articles)
+        self._generation = 0
+        self._generation_lock = threading.Lock()
+        self.building = word_matching_first and settings.retrieval == "hybrid"
+        if self.building:
+            load_model(settings.embeddings_model)
+            self._ranker: Ranker = RetrievalIndex(articles, settings.synonyms)
+        else:
+            self._ranker = self._build(articles)
 
     def reload(self, articles: Sequence[Article]) -> None:
-        """Swap in a new knowledge base; answers in flight finish on the old one."""
+        """Swap in a new knowledge base; answers in flight finish on the old one. Of reloads
+        running at once (from threads), the one started last wins whatever ends first."""
+        with self._generation_lock:
+            self._generation += 1
+            generation = self._generation
         ranker = self._build(articles)
-        self._ranker = ranker  # one reference assignment: readers see old or new, never half
+        with self._generation_lock:
+            if generation == self._generation:
+                # One reference assignment: readers see old or new, never half.
+                self._ranker = ranker
+                self.building = False
 
     async def answer(self, message: str, history: Sequence[Turn]) -> Answer:
         if self.settings.retrieval == "hybrid":

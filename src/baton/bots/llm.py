@@ -62,6 +62,11 @@ class LlmBot:
     def reload(self, articles: Sequence[Article]) -> None:
         self.retriever.reload(articles)
 
+    @property
+    def building(self) -> bool:
+        """The retriever answers by word matching while its hybrid index is built."""
+        return self.retriever.building
+
     async def answer(self, message: str, history: Sequence[Turn]) -> Answer:
         ranking = self.retriever.rank(message, history)
         articles = [article for article, _ in ranking.ranked[: self.settings.top_k]]

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,6 +27,7 @@ from baton.channels.email_out import MailTransport
 from baton.channels.integrations import install_integrations
 from baton.channels.smtp_receiver import start_smtp_receiver
 from baton.config import Settings
+from baton.domain.articles import Article
 from baton.runtime.bus import EventBus, InProcessBus
 from baton.runtime.clock import Clock, SystemClock
 from baton.runtime.redis_bus import RedisBus
@@ -106,7 +108,7 @@ def create_app(
             bus=the_bus,
             clock=the_clock,
             settings=settings,
-            bot=bot or build_bot(settings, articles),
+            bot=bot or build_bot(settings, articles, word_matching_first=True),
             script_folder_texts=(
                 read_script_folder(settings.scripts.folder) if settings.scripts.folder else None
             ),
@@ -123,6 +125,10 @@ def create_app(
             tasks.append(asyncio.create_task(ctx.jobs.serve(), name="baton-jobs"))
         if bot is None:
             tasks.append(asyncio.create_task(_follow_knowledge_base(ctx), name="baton-kb"))
+            if getattr(ctx.bot, "building", False):
+                tasks.append(
+                    asyncio.create_task(_build_hybrid_index(ctx, articles), name="baton-index")
+                )
         if run_jobs:
             tasks.append(asyncio.create_task(_watch_promises(ctx), name="baton-promises"))
         app.state.redis_ping = getattr(the_bus, "ping", None)
@@ -195,8 +201,10 @@ def create_app(
             except Exception as exc:
                 checks["redis"] = f"failing: {type(exc).__name__}"
         ready = all(value == "ok" for value in checks.values())
+        # Not a readiness check: the bot answers by word matching meanwhile.
+        bot = "building the hybrid index" if getattr(app.state.ctx.bot, "building", False) else "ok"
         return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks},
+            {"status": "ready" if ready else "not ready", "checks": checks, "bot": bot},
             status_code=200 if ready else 503,
         )
 
@@ -281,6 +289,21 @@ async def _watch_promises(ctx: ServiceContext) -> None:
         except Exception:
             log.exception("promise and queue check failed; trying again shortly")
         await asyncio.sleep(PROMISE_CHECK_SECONDS)
+
+
+async def _build_hybrid_index(ctx: ServiceContext, articles: list[Article]) -> None:
+    """Build the hybrid index off the event loop; the bot answers by BM25 until it is in."""
+    reload = getattr(ctx.bot, "reload", None)
+    if reload is None:
+        return
+    log.info("building the hybrid index (tuning the model on a new knowledge base takes minutes)")
+    started = time.monotonic()
+    try:
+        await asyncio.to_thread(reload, articles)
+    except Exception:
+        log.exception("building the hybrid index failed; answering by word matching only")
+        return
+    log.info("hybrid index ready after %.0f s", time.monotonic() - started)
 
 
 async def _follow_knowledge_base(ctx: ServiceContext) -> None:
