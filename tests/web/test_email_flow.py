@@ -327,3 +327,34 @@ def test_a_permanently_refused_email_is_shown_as_failed_in_the_console(
     failed = client.get("/api/console/mail").json()["failed"]
     assert {job["kind"] for job in failed} >= {"escalation_email"}
     assert all("550" in job["reason"] for job in failed)
+
+
+def test_two_hundred_escalations_at_once_all_go_out_once_and_the_backlog_shows(
+    client: TestClient, smtp: SmtpTestServer
+) -> None:
+    from baton.domain.reasons import ReasonCategory
+    from baton.services.conversations import ContactIn, start_conversation
+
+    ctx = _ctx(client)
+
+    async def burst() -> None:
+        await agents.create_agent(ctx, email="lee@lumen.example", name="Lee", password="0" * 10)
+        for n in range(200):
+            started = await start_conversation(
+                ctx, contact=ContactIn(name=f"Customer {n}", email=f"c{n}@example.com")
+            )
+            await handoffs.escalate(ctx, started.conversation.id, [ReasonCategory.EXPLICIT_REQUEST])
+
+    client.portal.call(burst)  # type: ignore[union-attr]
+    client.post("/api/console/login", json={"email": "lee@lumen.example", "password": "0" * 10})
+    assert client.get("/api/console/mail").json()["waiting"] >= 200
+    metrics = client.get("/metrics").text
+    assert 'baton_outbox_jobs{kind="escalation_email",status="pending"} 200.0' in metrics
+
+    while _run_jobs(client):
+        pass
+    escalations = [d for d in smtp.handler.deliveries if "support@lumen.example" in d.rcpt_tos]
+    message_ids = {d.parsed()["Message-ID"] for d in escalations}
+    assert len(escalations) == len(message_ids) == 200
+    assert client.get("/api/console/mail").json()["waiting"] == 0
+    assert 'status="pending"' not in client.get("/metrics").text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from baton.runtime.bus import Event
 
@@ -29,6 +29,14 @@ FIRST_RESPONSE = Histogram(
     "baton_first_response_seconds",
     "Wall-clock time from handoff to the first human reply.",
     buckets=(60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 259200),
+    registry=REGISTRY,
+)
+
+# Set from the database at each scrape (`outbox_backlog`): the same figure on every worker.
+OUTBOX_JOBS = Gauge(
+    "baton_outbox_jobs",
+    "Outbox jobs (emails, deliveries, bot replies) not done, by kind and status.",
+    ["kind", "status"],
     registry=REGISTRY,
 )
 

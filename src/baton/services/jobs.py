@@ -1,13 +1,16 @@
-"""Which service function runs each kind of outbox job."""
+"""Which service function runs each kind of outbox job, and how many jobs wait."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select
+
 from baton.services.context import ServiceContext
 from baton.services.conversations import BOT_REPLY_JOB
 from baton.services.dialogue import reply_to_customer
 from baton.services.handoffs import QUEUE_TIMEOUT_JOB, expire_queue_wait
+from baton.store.tables import OutboxJob
 
 
 def register_job_handlers(ctx: ServiceContext) -> None:
@@ -19,3 +22,15 @@ def register_job_handlers(ctx: ServiceContext) -> None:
 
     ctx.jobs.register(BOT_REPLY_JOB, bot_reply)
     ctx.jobs.register(QUEUE_TIMEOUT_JOB, queue_timeout)
+
+
+async def outbox_backlog(ctx: ServiceContext) -> dict[tuple[str, str], int]:
+    """Jobs not done, by (kind, status): `pending` and `running` wait or are being sent, and
+    `failed` ones gave up (shown to the team: the mailbox lists failed mail)."""
+    async with ctx.sessions() as session:
+        rows = await session.execute(
+            select(OutboxJob.kind, OutboxJob.status, func.count())
+            .where(OutboxJob.status != "done")
+            .group_by(OutboxJob.kind, OutboxJob.status)
+        )
+        return {(kind, status): count for kind, status, count in rows}

@@ -10,7 +10,9 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from baton.channels.email_jobs import receive_raw_email
 from baton.services.auth import Unauthorized
 from baton.services.email import list_failed_mail_jobs, list_mail
+from baton.services.email_queue import MAIL_JOB_KINDS
 from baton.services.errors import UserError
+from baton.services.jobs import outbox_backlog
 from baton.web.console_auth import CurrentAgent
 from baton.web.deps import Ctx, limit_address
 
@@ -43,10 +45,18 @@ async def inbound_email(
 
 @router.get("/api/console/mail")
 async def mail_log(response: Response, ctx: Ctx, me: CurrentAgent) -> dict[str, Any]:
-    """Sent mail (the local mailbox when no SMTP server is set) and held inbound mail."""
+    """Sent mail (the local mailbox when no SMTP server is set), held inbound mail, mail that
+    could not be delivered, and how many emails wait to be sent."""
     response.headers["Cache-Control"] = "private, no-store"
     failed = await list_failed_mail_jobs(ctx)
+    backlog = await outbox_backlog(ctx)
+    waiting = sum(
+        count
+        for (kind, status), count in backlog.items()
+        if kind in MAIL_JOB_KINDS and status in ("pending", "running")
+    )
     return {
+        "waiting": waiting,
         "failed": [
             {
                 "id": job.id,

@@ -10,7 +10,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from baton.runtime.telemetry import REGISTRY
+from baton.runtime.telemetry import OUTBOX_JOBS, REGISTRY
+from baton.services.jobs import outbox_backlog
 from baton.services.metrics import build_report, handoff_rows, load_records, period_of
 from baton.web.console_auth import CurrentAgent
 from baton.web.deps import Ctx, limit_address
@@ -62,6 +63,10 @@ async def metrics_csv(
 
 
 @router.get("/metrics", include_in_schema=False)
-async def prometheus() -> Response:
-    """Counters and histograms in the Prometheus text format."""
+async def prometheus(ctx: Ctx) -> Response:
+    """Counters, gauges and histograms in the Prometheus text format."""
+    backlog = await outbox_backlog(ctx)
+    OUTBOX_JOBS.clear()
+    for (kind, status), count in backlog.items():
+        OUTBOX_JOBS.labels(kind=kind, status=status).set(count)
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
