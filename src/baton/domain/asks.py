@@ -395,7 +395,9 @@ _EXPLICIT: tuple[tuple[tuple[str, ...], str], ...] = (
         r"awake|online|about)\b|"
         r"(?:\b(?:is|are)\s+there\s+|^)(?:any\s+)?(?:real\s+|actual\s+)?(?:humans|people|staff|"
         r"agents|reps|representatives|operators|advis[oe]rs)\s+"
-        r"(?:working|around|available|online|there|here|on|in)\b",
+        # "any people on?", "staff in the office?"; not "people on reddit say..."
+        r"(?:(?:working|around|available|online|there|here)\b|(?:on|in)(?:\s+(?:the\s+)?(?:line|"
+        r"chat|shift|duty|today|tonight|now|phone|call|office|team|support)\b|\s*(?:[?.!,]|$)))",
     ),
     (
         ("is there", "do you have"),

@@ -20,7 +20,7 @@ HEDGE = re.compile(
     r"nothing(?:'s|\s+is|\s+has)\s+(?:broken|wrong|gone\s+wrong)|out\s+of\s+curiosity|"
     r"just\s+noting|(?:don't|do\s+not)\s+need\s+to\s+do\s+it\s+(?:now|yet)|"
     r"for\s+future\s+reference|hypothetically|planning\s+ahead|before\s+i\s+(?:buy|order|sign|"
-    r"book|commit)|i'm\s+not\s+\w+,\s+just|just\s+want\s+to\s+(?:know|read|check|understand|see)|"
+    r"book|commit)|i'm\s+not\s+\w+,\s+just(?!\s+(?:(?:really|very|so|deeply|extremely)\s+)?(?:disappointed|sad|hurt|upset|frustrated|fed\s+up|let\s+down|tired|exhausted|worried))|just\s+want\s+to\s+(?:know|read|check|understand|see)|"
     r"for\s+(?:a|an|my)\s+(?:uni\s+|school\s+|college\s+|university\s+)?(?:assignment|project|"
     r"essay|dissertation|research))\b"
 )
@@ -65,7 +65,8 @@ MEDIUM_NEGATIVE = re.compile(
     r"(?:work|working|do\s+anything|load|help|make\s+sense)|not\s+working|stopped\s+working|"
     r"keeps?\s+(?:failing|crashing|breaking)|waste\s+of\s+(?:my\s+)?(?:time|money)|"
     r"not\s+good\s+enough|poor\s+service|not\s+acceptable|not\s+impressed|unimpressed|let\s+down|"
-    r"fobbed\s+off|fed\s+up|panick\w*|stressed|devastated|distraught|gutted|heartbroken|"
+    r"fobbed\s+off|fed\s+up|panick\w*|stressed|(?:i'm|i\s+am)\s+(?:shaking|trembling|terrified|"
+    r"scared|frightened)|devastated|distraught|gutted|heartbroken|"
     r"heartless|in\s+tears|worried\s+sick|at\s+a\s+loss|(?:very|really|so|extremely)\s+"
     r"(?:bad|poor)|bad\s+(?:service|experience|support)|(?:getting|got|gets|making\s+it|"
     r"makes\s+it|even|only\s+got)\s+worse)\b"
@@ -84,6 +85,10 @@ DEMAND = re.compile(
     r"fixed|sorted|resolved|reimbursed|compensated|credited|paid\s+back)|"
     r"(?:about|going|ready|planning|thinking\s+of|considering|tempted)\s+(?:to\s+)?"
     r"(?:cancel|leave|switch|move|quit|close)\w*|"
+    r"(?:i'll|i\s+will|we'll|we\s+will)\s+(?:(?:probably|just|likely|simply|definitely)\s+)+"
+    r"(?:cancel|leave|quit|go\s+elsewhere)(?!\s+(?:and|then)\s+re)|"
+    r"(?:if|unless)\s+[^.?!]{0,40}?(?:i'm|i\s+am|we're|we\s+are)\s+(?:cancell?ing|leaving|"
+    r"reporting|stopping|going\s+to\s+(?:cancel|leave|report|stop))|"
     r"(?:i'll|i\s+will|we'll|we\s+will)\s+(?:go\s+elsewhere|take\s+my\s+business|"
     r"(?:cancel|leave|switch)\s+(?:if|unless))|"
     r"(?:moving|switching|move|switch)\s+(?:us\s+|over\s+)?to\s+(?:another|a\s+different|"
@@ -100,11 +105,12 @@ DEMAND = re.compile(
 EXASPERATION = re.compile(
     r"\b(?:seriously\s*\?|are\s+you\s+(?:kidding|serious|joking)|(?:kidding|joking)\s+me|"
     r"no\s+apology|not\s+even\s+an\s+apology|you(?:'re|\s+are)\s+"
-    r"(?:joking|kidding)|come\s+on|for\s+(?:god's|heaven's|goodness)\s+sake|ffs|wtf|omg|"
+    r"(?:joking|kidding)|come\s+on(?=\s*(?:[.!?,]|$|now|guys|man|mate|seriously|really|please|people))|for\s+(?:god's|heaven's|goodness)\s+sake|ffs|wtf|omg|"
     r"forget\s+it|i\s+give\s+up|i'm\s+done|why\s+is\s+this\s+so\s+(?:hard|difficult)|"
     r"what\s+a\s+joke|thanks\s+for\s+nothing|no\s+help|not\s+helpful|"
     r"unhelpful|how\s+(?:hard|difficult)\s+(?:can\s+it|is\s+it)|it's\s+a\s+simple\s+question|"
-    r"(?:the\s+)?one\s+thing\s+i\s+asked|u+g+h+\b|ar+g+h+\b|\bsigh\b|begging|desperate|"
+    r"(?:the\s+)?one\s+thing\s+i\s+asked|u+g+h+\b|ar+g+h+\b|\bsigh\b|begging|desperate|please\s+help(?!\s+me\s+(?:find|with|understand|choose|pick))|"
+    r"^(?:please\s+)?help(?:\s+(?:me|us))?(?:\s+please)?\s*[!.]*$|"
     r"(?:different|conflicting|contradictory|mixed)\s+(?:answers|information|info|stories)|"
     r"it's\s+been\s+(?:over\s+|more\s+than\s+)?(?:\d+|two|three|"
     r"four|five|six|several)\s+(?:working\s+|business\s+)?(?:days|weeks|months)|on\s+hold\s+for|"
@@ -144,7 +150,7 @@ RECURRENCE = re.compile(
     r"multiple|\d+)\s+times))"
 )
 INSULT = re.compile(
-    r"\b(?:stupid|idiot\w*|dumb|moron\w*|crap|crappy|shit\w*|damn|bloody|useless\s+bot|"
+    r"\b(?:(?:stupid|dumb)(?!\s+question)|idiot\w*|moron\w*|crap|crappy|shit\w*|damn|bloody|useless\s+bot|"
     r"you\s+know\s+nothing|you're\s+useless|you\s+are\s+useless|pointless)\b"
 )
 # A positive word standing alone as its own sentence: sarcastic after a failure.
@@ -161,6 +167,14 @@ PROD = re.compile(
 # A word or two said again at once for force: "Three weeks. THREE WEEKS.", "wow. just wow."
 EMPHATIC_REPEAT = re.compile(r"\b(\w+(?:\s+\w+)?)[.!?]+\s+(?:just\s+)?\1\b")
 # Laughter: the customer is not upset, whatever the punctuation ("is my order lost?? lol").
+# Checking what the bot just said ("so it's 30 days, right?", "just to confirm, ..."): the
+# answer landed; asking it back is not a repeat.
+CONFIRMING = re.compile(
+    r"^(?:(?:ok(?:ay)?|right|great|cool|ah|oh)[,!.\s]+)?(?:so\s+(?!what\b|why\b|how\s+come\b|you\b|you're\b|i\s+(?:can't|cannot|have\s+to)\b|"
+    r"there's\s+nothing\b|nothing\b|no\b)|just\s+to\s+"
+    r"(?:confirm|be\s+clear|check|double[- ]check)|to\s+confirm|to\s+be\s+clear)|"
+    r"\b(?:right|correct|yeah|yes)\s*\?+\s*$|\bis\s+that\s+(?:right|correct)\s*\?"
+)
 LAUGHTER = re.compile(r"\b(?:lol|lmao|haha\w*|hehe\w*)\b|😂|🤣|😅|😆")
 REPEATED_PUNCT = re.compile(r"!{2,}|\?{2,}|[?!]{3,}|\?!|!\?")
 INTENSIFIER = re.compile(r"\b(?:really|so|absolutely|extremely|completely|utterly|totally|very)\b")
@@ -257,7 +271,8 @@ PROBLEM = re.compile(
     r"(?:nobody|no\s+one)\s+(?:has\s+|have\s+|had\s+|is\s+|was\s+|ever\s+|even\s+|will\s+|can\s+|"
     r"could\s+|would\s+|seems\s+to\s+)*(?:tell|explain|help|told|"
     r"explained|called|contacted|replied|answered|responded|got\s+back|came|turned\s+up|"
-    r"showed\s+up|rang|rung|bothered|answering|responding|replying|calling|picking\s+up|"
+    r"showed\s+up|rang|rung|bothered|answering|responding|replying|calling|picking\s+up|answers|"
+    r"picks\s+up|responds|replies|calls\s+back|"
     r"helped|fixed|sorted|done|did|been\s+(?:out|round)|explaining)|"
     # a status that should not be: "the portal says withdrawn", "still showing due"
     r"(?:says|shows|showing|marked|listed|status\s+is)\s+(?:as\s+|it\s+was\s+|it's\s+|that\s+)?"
@@ -276,6 +291,13 @@ PROBLEM = re.compile(
     r"(?:two|2|three|3|multiple)\s+(?:bills|invoices|charges|payments|debits)\s+for\s+the\s+same|(?:started|starting|begun|begin)\s+(?:to\s+)?"
     r"(?:peel|crack|fray|fade|rust|leak|split|wobble|break|fall\s+apart)\w*|peeling|fraying|"
     r"rusting|coming\s+(?:off|apart|loose|away)|"
+    # a promise broken long ago: "it was meant to arrive 3 weeks ago" (a day late is routine)
+    r"(?:was|were)\s+(?:meant|supposed|due)\s+to\s+(?:arrive|be\s+(?:here|delivered|ready|done|"
+    r"fixed|back)|come|ship|turn\s+up|show\s+up)\s+(?:\w+\s+){0,2}?(?:\d+|two|three|four|five|"
+    r"six|several|a\s+few)\s+(?:weeks|months)\s+ago\b|"
+    r"still\s+(?:taking|debiting|charging)|(?:been|is|are|went|was|were)\s+(?:down|"
+    r"unreachable|offline|unavailable)\s+(?:since|for)|costing\s+(?:us|me)\s+(?:money|business|"
+    r"customers|sales|clients)|not\s+what\s+(?:we|i)\s+(?:paid|booked|ordered|asked)\s+for|"
     r"stranded|(?:cancelled|canceled)\s+(?:on\s+(?:us|me)|from\s+your\s+side|by\s+you)|"
     r"r[au]n\s+out\s+of|nothing\s+(?:is\s+)?here|(?:has|have|had)\s+been\s+(?:\w+\s+)?"
     r"(?:late|delayed)|(?:arrived|came|turned\s+up|delivered)\s+(?:\w+\s+){0,2}?late|"
@@ -429,11 +451,16 @@ SENSITIVE = re.compile(
     r"locked\s+out\s+of\s+(?:my|our|the)|leak(?:ing|ed)|(?:water|gas)\s+leak|flood(?:ed|ing)|"
     r"gas\s+smell|smell\s+of\s+gas|sparking|fire\s+hazard|electric\s+shock|"
     r"in\s+(?:a\s+lot\s+of\s+|so\s+much\s+)?pain|mou?ld|asbestos|carbon\s+monoxide|"
+    r"(?:hard|difficult|struggling)\s+to\s+(?:breathe|swallow)|(?:can't|cannot)\s+(?:breathe|"
+    r"swallow)|chest\s+pains?|anaphyla\w*|on\s+(?:home\s+)?oxygen|life[- ]support|"
+    # an allergy met, not only mentioned: "has a nut allergy, he drank some"
+    r"allerg\w*[^.?!]{0,60}?\b(?:drank|ate|eaten|consumed|swallowed|had\s+a\s+reaction)|"
+    r"(?:swelling|swelled)\s+up|"
     # harm to the body: "my face is red raw and burning"
     r"(?:my|his|her|their|our)\s+(?:face|skin|eyes?|lips|mouth|hands?|scalp|gums?|arms?|legs?|"
     r"tattoo|piercing|wound|cut|tooth|teeth|ears?|nose|feet|foot|back|neck)"
     r"\s+(?:is|are|was|were|has|have|went|got|feels?|looks?)\s+(?:\w+\s+){0,3}?(?:red|raw|"
-    r"burning|burnt|swollen|itchy|sore|bleeding|blistered|peeling|rash|stinging))\b"
+    r"burning|burnt|swollen|swelling|itchy|sore|bleeding|blistered|peeling|rash|stinging))\b"
 )
 
 # --- size of a deal ------------------------------------------------------------------------------

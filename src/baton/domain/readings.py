@@ -52,6 +52,7 @@ class Reading:
     closing: bool
     letting_go: bool
     follow_up: bool
+    confirming: bool
     cues: tuple[Cue, ...]
     rejection: str | None
     rejection_strong: bool
@@ -268,13 +269,18 @@ def read_message(text: str) -> Reading:
     told = [m for m in found if not _asked(norm, m)]
     if compound <= _NEGATIVE and not hedged and (cues or not question):
         cues.append(Cue("negative_sentiment", 1.0, f"sentiment {compound:+.2f}"))
+    # "German grammar is SO frustrating haha": laughter makes a mild word light, unless
+    # something went wrong; strong words, insults and demands still count.
+    light = laughing and not told
+    if light:
+        cues = [c for c in cues if c.name not in ("medium_words", "negative_sentiment")]
     words = lx.ANY_WORD.findall(text)
     caps = [w for w in words if len(w) >= 2 and w.isupper()]
     run = lx.CAPS_RUN.search(text)
     # "THANK YOU SO MUCH!!!" and "OMG BEST NEWS EVER!!" are capitals of joy, and "sorry for caps"
     # owns up to them: no anger.
     joyful = compound >= _JOYFUL and not any(c.name in _COMPLAINT_CUES for c in cues)
-    glad = (thanks and compound >= 0.5) or joyful or bool(lx.CAPS_EXCUSED.search(norm))
+    glad = (thanks and compound >= 0.5) or joyful or light or bool(lx.CAPS_EXCUSED.search(norm))
     if joyful:
         cues = [c for c in cues if not _excitement(c)]
     caps_run = (
@@ -309,6 +315,7 @@ def read_message(text: str) -> Reading:
         closing=closing,
         letting_go=bool(lx.LETTING_GO.search(norm)) and not cues,
         follow_up=bool(lx.FOLLOW_UP.search(rest)),
+        confirming=bool(lx.CONFIRMING.search(norm)) and not rejection and "or not" not in norm,
         cues=tuple(cues),
         rejection=rejection.group(0) if rejection else None,
         rejection_strong=rejection is not None and rejection.re is lx.REJECTION,

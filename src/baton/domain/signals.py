@@ -191,7 +191,7 @@ def _behaviour(
             score = _similar(reading.content, prior.content)
             if score > best:
                 best, best_text = score, turn
-        if best >= settings.repeat_similarity:
+        if best >= settings.repeat_similarity and not reading.confirming:
             out.append(
                 Signal(
                     SignalKind.REPEATED_QUESTION,
