@@ -358,3 +358,38 @@ def test_two_hundred_escalations_at_once_all_go_out_once_and_the_backlog_shows(
     assert len(escalations) == len(message_ids) == 200
     assert client.get("/api/console/mail").json()["waiting"] == 0
     assert 'status="pending"' not in client.get("/metrics").text
+
+
+def test_the_same_email_delivered_twice_is_posted_once(client: TestClient) -> None:
+    conversation_id, auth = _escalate(client)
+    raw = _reply(_token(client, conversation_id), "Ana <ana@example.com>", "Any news on it?")
+    assert _post(client, raw).json() == {"status": "posted"}
+    assert _post(client, raw).json() == {"status": "posted"}  # the provider retried
+    bodies = [
+        m["body"]
+        for m in client.get(f"/api/conversations/{conversation_id}", headers=auth).json()[
+            "messages"
+        ]
+    ]
+    assert bodies.count("Any news on it?") == 1
+
+
+def test_a_mail_loop_is_held_after_the_hourly_cap(client: TestClient, clock: FrozenClock) -> None:
+    _ctx(client).settings.email.max_inbound_per_hour = 3
+    conversation_id, auth = _escalate(client)
+    token = _token(client, conversation_id)
+    statuses = [
+        _post(client, _reply(token, "Ana <ana@example.com>", f"reply {n}")).json()["status"]
+        for n in range(5)
+    ]
+    assert statuses == ["posted", "posted", "posted", "held", "held"]
+    clock.advance(timedelta(hours=1, minutes=1))
+    assert _post(client, _reply(token, "Ana <ana@example.com>", "later")).json() == {
+        "status": "posted"
+    }
+    messages = client.get(f"/api/conversations/{conversation_id}", headers=auth).json()["messages"]
+    assert [m["body"] for m in messages if m["body"].startswith("reply ")] == [
+        "reply 0",
+        "reply 1",
+        "reply 2",
+    ]

@@ -94,6 +94,14 @@ class EmailSettings(BaseModel):
         ge=1024,
         description="Largest inbound email accepted, in bytes; larger mail is rejected.",
     )
+    max_inbound_per_hour: int = Field(
+        30,
+        ge=1,
+        description=(
+            "Emails posted into one conversation in an hour at most; more are held, so a loop "
+            "between two auto-responders that do not say so stops here."
+        ),
+    )
 
     @field_validator("support_address", "from_address")
     @classmethod

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import func, select
@@ -133,7 +133,9 @@ async def post_email_reply(
     """An emailed reply: posted as the customer or the agent it is from, or held with why.
 
     Held, never dropped, and never posted as someone it is not: mail with no known reply token,
-    from an address that is neither the customer's nor an agent's, and auto-replies and bounces.
+    from an address that is neither the customer's nor an agent's, auto-replies and bounces,
+    and mail past `max_inbound_per_hour` for one conversation (a loop). The same Message-ID
+    posted again is not posted twice.
     """
 
     async def keep(
@@ -163,6 +165,27 @@ async def post_email_reply(
                 break
         if conversation is None:
             return await keep("held", None, "no conversation has this reply address")
+        posted = (
+            Mail.conversation_id == conversation.id,
+            Mail.direction == "in",
+            Mail.status == "posted",
+        )
+        if message_id and await session.scalar(
+            select(Mail.id).where(*posted, Mail.message_id == message_id[:300]).limit(1)
+        ):
+            # The same email again (a mail provider retrying its webhook): posted once.
+            return "posted"
+        since = ctx.clock.now() - timedelta(hours=1)
+        recent = await session.scalar(
+            select(func.count()).select_from(Mail).where(*posted, Mail.created_at >= since)
+        )
+        if (recent or 0) >= ctx.settings.email.max_inbound_per_hour:
+            return await keep(
+                "held",
+                conversation.id,
+                f"more than {ctx.settings.email.max_inbound_per_hour} emails posted to this "
+                "conversation within an hour: a possible mail loop",
+            )
         contact = await session.get(Contact, conversation.contact_id)
         agent = await session.scalar(
             select(Agent).where(func.lower(Agent.email) == sender.lower(), Agent.active.is_(True))
