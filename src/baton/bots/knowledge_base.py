@@ -31,6 +31,21 @@ DEFAULT_SYNONYMS: dict[str, str] = {
     "cancellation": "cancel",
     "reimbursement": "refund",
     "money back": "refund",
+    "deal": "discount",
+    "promo": "discount",
+    "promotion": "discount",
+    "coupon": "discount",
+    "parcel": "package",
+    "postage": "delivery",
+    "shipping": "delivery",
+    "dd": "direct debit",
+    "pw": "password",
+    "pwd": "password",
+    "acct": "account",
+    "register": "sign up",
+    "signup": "sign up",
+    "enrol": "sign up",
+    "enroll": "sign up",
 }
 
 # A follow-up opens like a continuation, or is short and points back with a pronoun.
