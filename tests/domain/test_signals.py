@@ -502,3 +502,85 @@ def test_a_procedural_question_about_a_sensitive_matter_weighs_half() -> None:
     asked = read_signals("Can you remind me how to dispute a transaction?", [])
     weight = {s.kind: s.weight for s in told}[K.SENSITIVE_MATTER]
     assert {s.kind: s.weight for s in asked}[K.SENSITIVE_MATTER] == pytest.approx(weight / 2)
+
+
+@pytest.mark.parametrize(
+    ("first", "again", "repeated"),
+    [
+        pytest.param("how long is the return window?", "so 30 days, right?", False, id="check"),
+        pytest.param(
+            "if i buy Platinum can i resell?", "so platinum is ok to resell?", False, id="so"
+        ),
+        pytest.param(
+            "hey! how many recipes a week can I get", "sold, signing up now", False, id="echo"
+        ),
+        pytest.param(
+            "how do I move my booking to Friday?",
+            "how do i move my booking to friday, it still shows thursday",
+            True,
+            id="asked-again",
+        ),
+    ],
+)
+def test_checking_an_answer_is_not_asking_again(first: str, again: str, repeated: bool) -> None:
+    signals = read_signals(again, [customer(first), answered()])
+    assert (K.REPEATED_QUESTION in kinds(signals)) is repeated
+
+
+@pytest.mark.parametrize(
+    ("message", "urgent"),
+    [
+        ("my face is swelling up since my filling and it's hard to swallow", True),
+        ("my dog just ate half a bar of dark chocolate, what do i do", True),
+        ("the engine cut out and we're drifting towards the weir", True),
+        ("she has a cut on her ear that's still bleeding", True),
+        ("he has a nut allergy and he drank some before I noticed", True),
+        ("my ex still has access to the account and turns the heating off", True),
+        ("my son has a nut allergy so I need to know the oil isn't nut-based", False),
+        ("lol my garden lights died after one winter, what size system do I need?", False),
+        ("do you sell dog treats without chocolate?", False),
+    ],
+)
+def test_urgent_harm_is_a_complex_issue(message: str, urgent: bool) -> None:
+    assert (K.SENSITIVE_MATTER in kinds(read_signals(message, []))) is urgent
+
+
+@pytest.mark.parametrize(
+    ("message", "emotional"),
+    [
+        ("German grammar is SO frustrating haha. is there a section on cases?", False),
+        ("Sorry in advance for the dumb question: are transfers included?", False),
+        ("What time does the support act come on?", False),
+        ("bad news, Pip has an upset tummy so we need to cancel tomorrow", False),
+        ("JUST GOT THE KEYS!!! WE ARE IN BUSINESS 🚀", False),
+        ("The last two agencies I used were useless but she got me 3 interviews", False),
+        ("I'm not angry, just really disappointed. I'll probably just cancel.", True),
+        ("oh come on, this is the third time", True),
+        ("this is ridiculous lol", True),
+    ],
+)
+def test_light_and_self_directed_words_are_not_complaints(message: str, emotional: bool) -> None:
+    decision = decide(read_signals(message, []))
+    if emotional:
+        assert ReasonCategory.EMOTIONAL in decision.reasons
+    else:
+        assert not decision.hands_over, decision.explain()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I'd rather put it in writing to someone who can actually act on it.",
+        "can you get the office to check then?",
+        "Is there a disability adviser I could talk to about it?",
+        "is the owner around, I'd like a word",
+        "can someone at the café check?",
+    ],
+)
+def test_asks_for_someone_to_act(message: str) -> None:
+    assert K.EXPLICIT_ASK in kinds(read_signals(message, []))
+
+
+def test_an_own_slip_asked_how_to_fix_is_no_complaint() -> None:
+    message = "ugh I think I messed up, I entered 80 hours instead of 8. can I fix it?"
+    assert read_signals(message, []) == []

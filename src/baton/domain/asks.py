@@ -583,6 +583,36 @@ _EXPLICIT: tuple[tuple[tuple[str, ...], str], ...] = (
         r"(?:a|the|this|your)\s+(?:bot|chatbot|robot|machine)\b",
     ),
     (("live ",), r"\blive\s+(?:agent|person|chat\s+with)\b"),
+    # someone to act, not a service: "someone who can actually act on it", "can someone at the
+    # café check?" (fixing, delivering or installing is a service; see _SERVICE)
+    (
+        ("someone", "somebody", "anyone", "anybody"),
+        r"\b(?:someone|somebody|anyone|anybody)\s+(?:(?:at|in|from)\s+(?:the|your)\s+\w+\s+)?"
+        r"(?:(?:who|that)\s+)?(?:can|could)\s+(?:actually\s+|please\s+)?(?:act\s+on|deal\s+with|"
+        r"look\s+into|handle|check|call|ring|phone)\b|"
+        r"\b(?:can|could)\s+(?:someone|somebody|anyone|anybody)\s+(?:(?:at|in|from)\s+(?:the|your)\s+"
+        r"\w+\s+)?(?:please\s+)?(?:check|look\s+into|call|ring|phone|get\s+back|contact)\b",
+    ),
+    # "an accommodation officer I could talk to"
+    (
+        ("advis", "officer", "manager", "coordinator", "specialist", "counsel", "supervisor"),
+        r"\b(?:advis[oe]r|officer|manager|coordinator|specialist|counsell?or|supervisor)\s+"
+        r"(?:i|we)\s+(?:can|could|might)\s+(?:talk|speak|chat)\s+(?:to|with)\b",
+    ),
+    # "can you get the office to check?", "have someone call me"
+    (
+        ("get ", "ask ", "have "),
+        r"\b(?:get|ask|have)\s+(?:(?:the|your)\s+(?:\w+\s+)?(?:office|team|manager|staff|"
+        r"supervisor|department|engineers?)|someone|somebody)\s+to\s+(?:check|look\s+into|call|"
+        r"ring|contact|email|confirm|get\s+back|phone)\b",
+    ),
+    # a person in charge asked for by role: "is the owner around", "is your manager in today"
+    (
+        ("owner", "manager", "supervisor", "boss", "head"),
+        r"\b(?:is|are)\s+(?:the|your)\s+(?:practice\s+|shop\s+|store\s+|site\s+|branch\s+|"
+        r"duty\s+)?(?:owner|manager|supervisor|boss|head\s+of\s+\w+)\s+(?:around|in|there|here|"
+        r"available|about|free|on)\b",
+    ),
 )
 EXPLICIT_FAMILIES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
     (keywords, re.compile(branch)) for keywords, branch in _EXPLICIT

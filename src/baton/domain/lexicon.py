@@ -33,7 +33,10 @@ CLOSING = re.compile(
 )
 # Letting the matter go after the bot could not answer: no need to persist on the customer's behalf.
 LETTING_GO = re.compile(
-    r"\b(?:no\s+(?:problem|worries|bother)|not\s+to\s+worry|never\s?mind|i'll\s+(?:look|check|try|"
+    r"\b(?:no\s+(?:problem|worries|bother|dramas|matter|biggie)|not\s+to\s+worry|never\s?mind|"
+    r"(?:don't|dont|do\s+not)\s+worry|not\s+a\s+big\s+deal|(?:doesn't|does\s+not)\s+matter|"
+    r"(?:was|it's)\s+a\s+long\s+shot|just\s+a\s+thought|i'll\s+(?:just\s+)?have\s+a\s+(?:look|"
+    r"squiz|peek|check)|i'll\s+(?:look|check|try|"
     r"ask|find|google|search)|i\s+will\s+(?:look|check|try|ask|find))\b"
 )
 THANKS = re.compile(r"\b(?:thanks?|thank\s+you|ty|ta|cheers|appreciate(?:d)?)\b|👍|🙏")
@@ -59,7 +62,7 @@ STRONG_NEGATIVE = re.compile(
     r"extortion\w*)\b"
 )
 MEDIUM_NEGATIVE = re.compile(
-    r"\b(?:frustrat\w*|annoy\w*|disappoint\w*|upset|angry|irritat\w*|unhappy|not\s+happy|"
+    r"\b(?:frustrat\w*|annoy\w*|disappoint\w*|upset(?!\s+(?:tummy|stomach|belly))|angry|irritat\w*|unhappy|not\s+happy|"
     r"fed\s+up|sick\s+(?:of|and\s+tired)|had\s+enough|broken|faulty|"
     r"(?:does\s*n[o']?t|do\s*n[o']?t|did\s*n[o']?t|won't|will\s+not|is\s*n't|isn't)\s+"
     r"(?:work|working|do\s+anything|load|help|make\s+sense)|not\s+working|stopped\s+working|"
@@ -105,7 +108,8 @@ DEMAND = re.compile(
 EXASPERATION = re.compile(
     r"\b(?:seriously\s*\?|are\s+you\s+(?:kidding|serious|joking)|(?:kidding|joking)\s+me|"
     r"no\s+apology|not\s+even\s+an\s+apology|you(?:'re|\s+are)\s+"
-    r"(?:joking|kidding)|come\s+on(?=\s*(?:[.!?,]|$|now|guys|man|mate|seriously|really|please|people))|for\s+(?:god's|heaven's|goodness)\s+sake|ffs|wtf|omg|"
+    r"(?:joking|kidding)|come\s+on(?=\s*(?:[.!,]|now\b|guys|man\b|mate|seriously|really|please|people))|"
+    r"^(?:oh\s+|aw\s+|ah\s+)?come\s+on\b|for\s+(?:god's|heaven's|goodness)\s+sake|ffs|wtf|omg|"
     r"forget\s+it|i\s+give\s+up|i'm\s+done|why\s+is\s+this\s+so\s+(?:hard|difficult)|"
     r"what\s+a\s+joke|thanks\s+for\s+nothing|no\s+help|not\s+helpful|"
     r"unhelpful|how\s+(?:hard|difficult)\s+(?:can\s+it|is\s+it)|it's\s+a\s+simple\s+question|"
@@ -140,7 +144,7 @@ RECURRENCE = re.compile(
     r"(?<!booking )(?<!shop )(?<!visit )again\s*[.!]|^again\s*\?+$|"
     r"(?:same\s+(?:thing|problem|issue)|happens|happening)\s+every\s+(?:night|day|morning|"
     r"evening|week|time)|keeps?\s+(?:on\s+)?[a-z]+ing|not\s+the\s+first\s+time|"
-    r"every\s+time\s+i|"
+    r"every\s+time\s+i|the\s+last\s+(?:two|three|four|few|several|\d+)\s+times|"
     r"(?:second|third|fourth|fifth|2nd|3rd|4th|5th)\s+(?:\w+\s+){0,2}in\s+a\s+row|"
     r"again\s+and\s+again|constantly|all\s+the\s+time|(?:that's|this\s+is|it's)\s+the\s+"
     r"(?:second|third|fourth|fifth|2nd|3rd|4th|5th)\s+(?:one|\w+)|"
@@ -175,6 +179,22 @@ CONFIRMING = re.compile(
     r"(?:confirm|be\s+clear|check|double[- ]check)|to\s+confirm|to\s+be\s+clear)|"
     r"\b(?:right|correct|yeah|yes)\s*\?+\s*$|\bis\s+that\s+(?:right|correct)\s*\?"
 )
+# Joy: capitals and "!!" next to these are excitement, not anger.
+JOY = re.compile(
+    "\U0001f680|\U0001f64c|\U0001f389|\U0001f973|\U0001f60d|\U0001f929|"
+    "\U0001f601|\U0001f604|\U0001f603|\U0001f600|\u2764|\U0001f4aa|\u2728|"
+    "\U0001f44f|\U0001f970|\U0001f60a|\U0001f642|\U0001f60e|\U0001f917|\U0001f4af"
+)
+# "I think I messed up ... can I fix it?": the customer's own slip, asked how to mend.
+SELF_MISTAKE = re.compile(
+    r"\bi\s+(?:think\s+i\s+|may\s+have\s+|might\s+have\s+|just\s+)?(?:messed\s+(?:it\s+)?up|"
+    r"made\s+(?:a|an)\s+(?:mistake|error|typo)|screwed\s+up|entered\s+the\s+wrong|"
+    r"typed\s+the\s+wrong|put\s+(?:in\s+)?the\s+wrong|accidentally)\b"
+)
+FIX_QUESTION = re.compile(
+    r"\b(?:can|could|do|how\s+do|how\s+can|is\s+it\s+possible\s+to)\s+(?:i|we)\s+(?:still\s+)?"
+    r"(?:fix|change|correct|undo|edit|amend|update|redo|reverse)\b"
+)
 LAUGHTER = re.compile(r"\b(?:lol|lmao|haha\w*|hehe\w*)\b|😂|🤣|😅|😆")
 REPEATED_PUNCT = re.compile(r"!{2,}|\?{2,}|[?!]{3,}|\?!|!\?")
 INTENSIFIER = re.compile(r"\b(?:really|so|absolutely|extremely|completely|utterly|totally|very)\b")
@@ -192,7 +212,9 @@ AIMED_AT_US = re.compile(
 # "I'm terrible at yoga": the word is about the customer, not about us.
 SELF_OR_ELSEWHERE = re.compile(
     r"\b(?:my\s+old|the\s+old|my\s+previous|"
-    r"the\s+weather|the\s+traffic|my\s+last|the\s+other|other)\b[^.?!]*$"
+    r"the\s+weather|the\s+traffic|my\s+last|the\s+other|other|(?:your\s+)?competitors?|"
+    r"the\s+last\s+(?:\w+\s+)?(?:agenc\w*|compan\w*|providers?|firms?|banks?|shops?|stores?|"
+    r"places?|apps?|suppliers?|hosts?|gyms?|clinics?|vets?|dentists?|insurers?))\b[^.?!]*$"
 )
 NEGATED_BEFORE = re.compile(
     r"\b(?:not|never|no|isn't|wasn't|aren't|nothing|hardly|nothing's|n't|wouldn't|didn't)"
@@ -236,7 +258,9 @@ FAILURE = re.compile(
     r"weren't|won't|can't|cannot|couldn't|doesn't|failed\s+to|no\s+longer)\s+(?:even\s+|"
     r"actually\s+|"
     r"properly\s+|been\s+)?(?!(?:want|need|know|think|mind|care|like|mean|understand|remember|"
-    r"worry|bother|matter|sure|expect|plan|intend|wish|have\s+to|seem)\b)[a-z]{3,}"
+    r"worry|bother|matter|sure|expect|plan|intend|wish|have\s+to|seem)\b)[a-z]{3,}\b"
+    r"(?!\s+(?:so\s+(?:good|well|nice|clean|great)|better\b|back\b|happier|easier|the\s+bank|me\b|"
+    r"us\b|you\s+enough))"
 )
 SENTENCE_END = re.compile(r"[.!?;]|$")
 # A problem supposed, not told: "what happens if my payment fails", "in case it arrives damaged".
@@ -271,6 +295,7 @@ PROBLEM = re.compile(
     r"(?:nobody|no\s+one)\s+(?:has\s+|have\s+|had\s+|is\s+|was\s+|ever\s+|even\s+|will\s+|can\s+|"
     r"could\s+|would\s+|seems\s+to\s+)*(?:tell|explain|help|told|"
     r"explained|called|contacted|replied|answered|responded|got\s+back|came|turned\s+up|"
+    r"mentioned|warned|said\s+anything|"
     r"showed\s+up|rang|rung|bothered|answering|responding|replying|calling|picking\s+up|answers|"
     r"picks\s+up|responds|replies|calls\s+back|"
     r"helped|fixed|sorted|done|did|been\s+(?:out|round)|explaining)|"
@@ -295,6 +320,11 @@ PROBLEM = re.compile(
     r"(?:was|were)\s+(?:meant|supposed|due)\s+to\s+(?:arrive|be\s+(?:here|delivered|ready|done|"
     r"fixed|back)|come|ship|turn\s+up|show\s+up)\s+(?:\w+\s+){0,2}?(?:\d+|two|three|four|five|"
     r"six|several|a\s+few)\s+(?:weeks|months)\s+ago\b|"
+    r"(?:haven't|have\s+not|hasn't|has\s+not|wasn't|weren't|not)\s+been\s+pa[iy]d|"
+    r"(?:is|are|they're|it's|they\s+are|it\s+is)\s+(?:\w+\s+)?(?:unusable|unwearable|unreadable)|"
+    r"nothing\s+(?:has\s+)?happened|(?:got|received|been\s+given|issued|sent)\s+(?:me\s+|us\s+)?"
+    r"(?:a|an)\s+(?:\w+\s+){0,3}?(?:penalty|fine)\b|(?:was|were)\s+quoted\s+[^.?!]{0,40}?"
+    r"(?:invoice|bill|charge|receipt)\s+(?:says|shows|is|was|came)|"
     r"still\s+(?:taking|debiting|charging)|(?:been|is|are|went|was|were)\s+(?:down|"
     r"unreachable|offline|unavailable)\s+(?:since|for)|costing\s+(?:us|me)\s+(?:money|business|"
     r"customers|sales|clients)|not\s+what\s+(?:we|i)\s+(?:paid|booked|ordered|asked)\s+for|"
@@ -337,7 +367,9 @@ PROBLEM = re.compile(
     r"imported|synced|posted|recorded|added|scanned|issued|renewed|"
     r"counted|run|ran|created|showing|shows|listed)\s+(?:[\w£$€.,]+\s+){0,4}?(?:twice|double|"
     r"two\s+times)|charged|billed|debited|deducted|"
-    r"double[-\s](?:charged|billed|booked|charge)|duplicates?|duplicated|"
+    r"double[-\s](?:charged|billed|booked|charge)|duplicated|duplicates?\s+(?:of\s+)?(?:charges?|"
+    r"payments?|transactions?|orders?|debits?|bookings?|invoices?|bills?)\b|"
+    r"(?:the|these|those|all\s+the|getting|got|created|making)\s+duplicates|"
     r"(?:two|2|three|3)\s+copies|"
     r"never\s+(?:arrived|came|used|asked|received|ordered|got|signed|agreed|authori[sz]ed|"
     r"consented|requested)|haven't\s+(?:received|got|"
@@ -365,7 +397,8 @@ PROBLEM = re.compile(
     r"scratched|dented|faulty|defective|the\s+wrong)\b|worse\s+than|left\s+(?:a|an)\s+(?:hole|mess|"
     r"mark|scratch|dent|stain)|(?:damaged|broke|broken|scratched|ruined)\s+(?:my|our|the)\b|"
     r"(?:different|conflicting|contradictory)\s+(?:answers|information|info)|"
-    r"(?:has\s+been|is|are|went|was)\s+down\b|(?:is|has\s+been|went|gone)\s+dead|"
+    r"(?:has\s+been|is|are|went|was)\s+down\b(?!\s+(?:by\s+)?(?:about\s+)?\d|\s+to\s+\d)|"
+    r"(?:is|has\s+been|went|gone)\s+dead|"
     r"no\s+dial\s+tone|outage|cut\s+off|crash(?:es|ing|ed)|(?:has\s+been|been|got|was|is)\s+"
     r"(?:locked|suspended|blocked|frozen|closed|deactivated|disabled)|never\s+(?:comes|arrives|"
     r"works|loads|shows|"
@@ -441,7 +474,10 @@ SENSITIVE = re.compile(
     r"(?:logged|signed)\s+in(?:to)?\s+(?:\w+\s+){0,3}from\s+(?:an?\s+)?(?:unknown|another|"
     r"different|strange)|"
     r"lawyer|legal\s+action|court|ombudsman|trading\s+standards|accident|aggressive|"
-    r"threaten\w*|bereave\w*|passed\s+away|died|vulnerable|elderly|complaint\s+"
+    r"threaten\w*|bereave\w*|passed\s+away|vulnerable|elderly|complaint\s+"
+    r"|(?:mum|mom|mother|dad|father|husband|wife|partner|son|daughter|child|baby|brother|sister|"
+    r"grand\w+|friend|uncle|aunt|cousin|relative|he|she|they|dog|cat|pet|puppy|kitten|horse)\s+"
+    r"(?:\w+\s+){0,2}?died|died\s+(?:last|recently|suddenly|unexpectedly|this)|"
     r"procedure|formal\s+complaint|allergic\s+reaction|food\s+poisoning|injured|"
     r"discriminat\w*|harass\w*|into\s+my\s+(?:car|house|wall|fence|gate|vehicle|van|bike)|dashcam|"
     r"(?:called|told|reported\s+it\s+to)\s+the\s+police|police\s+(?:report|reference)|"
@@ -453,6 +489,12 @@ SENSITIVE = re.compile(
     r"in\s+(?:a\s+lot\s+of\s+|so\s+much\s+)?pain|mou?ld|asbestos|carbon\s+monoxide|"
     r"(?:hard|difficult|struggling)\s+to\s+(?:breathe|swallow)|(?:can't|cannot)\s+(?:breathe|"
     r"swallow)|chest\s+pains?|anaphyla\w*|on\s+(?:home\s+)?oxygen|life[- ]support|"
+    r"still\s+bleeding|(?:is|are|was|won't\s+stop|keeps?)\s+bleeding|bleeding\s+(?:heavily|a\s+lot)|"
+    r"(?:ate|eaten|swallowed|chewed|drank|licked)\s+(?:\w+\s+){0,6}?(?:chocolate|grapes|raisins|"
+    r"xylitol|pills|tablets|medication|batter(?:y|ies)|bleach|antifreeze|rat\s+poison)|"
+    r"drifting|sinking|capsiz\w*|taking\s+on\s+water|(?:on|caught)\s+fire|smoke\s+(?:coming|"
+    r"pouring)|(?:my\s+)?(?:ex|former\s+partner|a\s+stranger|someone|somebody)\s+(?:still\s+)?"
+    r"(?:has|have|had|got|gained)\s+access|"
     # an allergy met, not only mentioned: "has a nut allergy, he drank some"
     r"allerg\w*[^.?!]{0,60}?\b(?:drank|ate|eaten|consumed|swallowed|had\s+a\s+reaction)|"
     r"(?:swelling|swelled)\s+up|"

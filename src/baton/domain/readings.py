@@ -26,6 +26,8 @@ _LOOK_BACK = 200
 # capitals, "!!" and "omg" are delight unless the message also complains.
 _NEGATIVE = -0.5
 _JOYFUL = 0.6
+# Said about a slip of the customer's own: no complaint about us.
+_SELF_SLIP_CUES = ("exasperation", "negative_sentiment", "medium_words")
 _COMPLAINT_CUES = frozenset({"strong_words", "medium_words", "demand", "insult", "recurrence"})
 # "so fed up", "really not happy": a complaint word said with force weighs more.
 _INTENSIFIED_FACTOR = 1.3
@@ -263,7 +265,7 @@ def read_message(text: str) -> Reading:
     closing_words = bool(lx.CLOSING.fullmatch(norm.strip())) and len(norm) <= 40
     punct = lx.REPEATED_PUNCT.search(text) if "!" in text or "??" in text else None
     laughing = bool(lx.LAUGHTER.search(text.lower()))
-    if punct and not (thanks or closing_words or laughing):
+    if punct and not (thanks or closing_words or laughing or lx.JOY.search(text)):
         cues.append(Cue("repeated_punctuation", 1.0, punct.group(0)))
     found = [] if hedged else list(lx.PROBLEM.finditer(norm)) + _told_as_facts(norm)
     told = [m for m in found if not _asked(norm, m)]
@@ -274,13 +276,23 @@ def read_message(text: str) -> Reading:
     light = laughing and not told
     if light:
         cues = [c for c in cues if c.name not in ("medium_words", "negative_sentiment")]
+    if lx.SELF_MISTAKE.search(norm) and lx.FIX_QUESTION.search(norm):
+        # "ugh I think I messed up ... can I fix it?": a how-to about the customer's own slip.
+        found, told = [], []
+        cues = [c for c in cues if c.name not in _SELF_SLIP_CUES]
     words = lx.ANY_WORD.findall(text)
     caps = [w for w in words if len(w) >= 2 and w.isupper()]
     run = lx.CAPS_RUN.search(text)
     # "THANK YOU SO MUCH!!!" and "OMG BEST NEWS EVER!!" are capitals of joy, and "sorry for caps"
     # owns up to them: no anger.
     joyful = compound >= _JOYFUL and not any(c.name in _COMPLAINT_CUES for c in cues)
-    glad = (thanks and compound >= 0.5) or joyful or light or bool(lx.CAPS_EXCUSED.search(norm))
+    glad = (
+        (thanks and compound >= 0.5)
+        or joyful
+        or light
+        or bool(lx.JOY.search(text))
+        or bool(lx.CAPS_EXCUSED.search(norm))
+    )
     if joyful:
         cues = [c for c in cues if not _excitement(c)]
     caps_run = (

@@ -191,7 +191,8 @@ def _behaviour(
             score = _similar(reading.content, prior.content)
             if score > best:
                 best, best_text = score, turn
-        if best >= settings.repeat_similarity and not reading.confirming:
+        # Only a question can be asked again: "sold, signing up now" echoes, it does not ask.
+        if best >= settings.repeat_similarity and reading.question and not reading.confirming:
             out.append(
                 Signal(
                     SignalKind.REPEATED_QUESTION,
