@@ -584,3 +584,17 @@ def test_asks_for_someone_to_act(message: str) -> None:
 def test_an_own_slip_asked_how_to_fix_is_no_complaint() -> None:
     message = "ugh I think I messed up, I entered 80 hours instead of 8. can I fix it?"
     assert read_signals(message, []) == []
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ok what CAN you do",
+        "I'm not asking for medical advice, I just want to know if it contains retinol",
+        "I cancelled in January and you've taken £24.99 every month since. Interesting.",
+    ],
+)
+def test_irritation_said_quietly_is_heard(message: str) -> None:
+    history = [customer("is the night cream safe?"), answered("I can't give medical advice.")]
+    reasons = {s.reason for s in read_signals(message, history)}
+    assert ReasonCategory.EMOTIONAL in reasons

@@ -128,7 +128,8 @@ EXASPERATION = re.compile(
     r"treated\s+like|(?:this|that|it)\s+is\s+not\s+(?:ok|okay|on|right|fair)\b|"
     r"took\s+(?:a|the)\s+day\s+off|(?:taken|took)\s+(?:\w+\s+)?days?\s+off|how\s+you\s+treat|"
     r"been\s+a\s+(?:loyal\s+)?customer\s+for|going\s+round\s+and\s+round|"
-    r"get\s+me\s+out\s+of\s+here|just\s+wow|"
+    r"get\s+me\s+out\s+of\s+here|just\s+wow|what\s+(?:can|do)\s+you\s+(?:even\s+|actually\s+)?"
+    r"(?:do|help\s+with)\s*\??\s*$|"
     r"are\s+you\s+(?:even\s+)?(?:reading|listening)|"
     r"did\s+you\s+(?:even\s+)?read|(?:going|go|goes)\s+"
     r"(?:round|around)\s+in\s+circles|round\s+in\s+circles|getting\s+nowhere|not\s+getting\s+"
@@ -160,7 +161,8 @@ INSULT = re.compile(
 # A positive word standing alone as its own sentence: sarcastic after a failure.
 SARCASM = re.compile(
     r"(?:^|[.!?]\s*)(?:oh\s+)?(?:great|brilliant|wonderful|fantastic|perfect|lovely|amazing|"
-    r"super|excellent|wow|nice\s+one|well\s+done|thanks\s+a\s+lot|cheers|(?:thanks|cheers)\s+for\s+"
+    r"super|excellent|wow|nice\s+one|well\s+done|thanks\s+a\s+lot|cheers|interesting|"
+    r"(?:thanks|cheers)\s+for\s+"
     r"that|really\s+professional|very\s+professional|good\s+job)(?:\s*[.!]+|\s*$)"
 )
 # Short prods after being left unhelped.
@@ -226,6 +228,7 @@ NEGATED_BEFORE = re.compile(
 REJECTION = re.compile(
     r"\b(?:(?:that|this|it)\s+(?:doesn't|does\s+not|didn't)\s+(?:answer|help)|"
     r"not\s+what\s+i\s+(?:asked|meant|said)|i\s+(?:already\s+)?(?:said|told\s+you)|"
+    r"i'm\s+not\s+asking\s+(?:for|about|you\s+to)|i\s+didn't\s+ask\s+(?:for|about)|"
     r"as\s+i\s+said|i\s+know\s+(?:where|how|that)|you\s+keep\s+saying|"
     r"you\s+(?:already\s+)?said\s+that|the\s+problem\s+is|to\s+be\s+clear|"
     r"you're\s+not\s+listening|read\s+my\s+(?:message|question)|i\s+asked\s+(?:about|for)|"
