@@ -214,6 +214,8 @@ def test_an_admin_exports_and_forgets_a_contact_an_agent_cannot(client: TestClie
     [found] = client.get("/api/console/contacts?email=ana@example.com").json()["contacts"]
     exported = client.get(f"/api/console/contacts/{found['id']}/export")
     assert exported.status_code == 200
+    # An id no header could carry is simply not found.
+    assert client.get("/api/console/contacts/caf\u00e9-\U0001f600/export").status_code == 404
     assert "attachment" in exported.headers["content-disposition"]
     bodies = [m["body"] for m in exported.json()["conversations"][0]["messages"]]
     assert "my parcel is late" in bodies

@@ -56,6 +56,14 @@ def test_metrics_need_a_signed_in_agent(client: TestClient) -> None:
     assert client.get("/api/console/metrics.csv").status_code == 401
 
 
+def test_dates_at_the_ends_of_the_calendar_are_refused_not_failed(client: TestClient) -> None:
+    _login(client)
+    for query in ("end=0001-01-01", "end=9999-12-31", "start=0001-01-01&end=0001-01-02"):
+        response = client.get(f"/api/console/metrics?{query}")
+        assert response.status_code in (200, 422), (query, response.status_code)
+    assert client.get("/api/console/metrics?end=0001-01-01").status_code == 422
+
+
 def test_the_report_counts_handoffs_and_reasons(client: TestClient) -> None:
     _escalated(client)
     _login(client)

@@ -49,6 +49,8 @@ class Period:
 def period_of(start: date | None, end: date | None, today: date) -> Period:
     """[start, end] as whole days in UTC; the last 30 days by default."""
     last = end or today
+    if last >= date.max - timedelta(days=1) or (start is None and last < date.min + timedelta(29)):
+        raise InvalidInput("choose dates between year 1 and year 9999")
     first = start or last - timedelta(days=29)
     if first > last:
         raise InvalidInput("start is after end")

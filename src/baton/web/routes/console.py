@@ -207,8 +207,10 @@ async def export_contact(
 ) -> dict[str, Any]:
     """Everything held about one contact, as one JSON document."""
     _private(response)
+    document = await privacy.export_contact(ctx, contact_id)  # an unknown id stops here (404)
+    # Named after the stored id, never after whatever the path held: a header is latin-1 only.
     response.headers["Content-Disposition"] = f'attachment; filename="contact-{contact_id}.json"'
-    return await privacy.export_contact(ctx, contact_id)
+    return document
 
 
 @router.delete("/contacts/{contact_id}")
