@@ -14,7 +14,7 @@ import pytest
 from tests.browser.conftest import REQUIRE_SERVICES, BatonServer, collect_dialogs
 
 try:
-    from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+    from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, expect
 except ImportError:  # pragma: no cover - depends on the machine
     if REQUIRE_SERVICES:
         raise
@@ -350,6 +350,35 @@ def test_without_a_socket_the_widget_sends_over_http_and_shows_errors(
     expect(chat_log(page).locator(".msg.bot").last).to_contain_text("working days", timeout=WAIT_MS)
     expect(chat_log(page).locator(".msg.customer")).to_have_count(1)
     expect(widget(page).get_by_role("alert")).to_be_hidden()
+    context.close()
+
+
+def test_a_message_sent_while_baton_is_briefly_unreachable_goes_by_itself(
+    browser: Browser, baton: BatonServer
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.route_web_socket("**/ws/widget", lambda socket: None)
+    unavailable = {"error": {"code": "database_unavailable", "message": "try again shortly"}}
+    answered: list[int] = []
+
+    def first_unavailable(route: Route) -> None:
+        answered.append(503 if not answered else 0)
+        if answered[-1] == 503:
+            route.fulfill(status=503, json=unavailable, headers={"Retry-After": "5"})
+        else:
+            route.continue_()
+
+    page.route(MESSAGES_URL, first_unavailable)
+    page.goto(baton.url + "/")
+    box = open_widget(page)
+    box.fill("How long does delivery to France take?")
+    box.press("Enter")
+    # Sent again by the widget itself (same client_id), without a "Try again" from the visitor.
+    expect(chat_log(page).locator(".msg.bot").last).to_contain_text("working days", timeout=WAIT_MS)
+    expect(chat_log(page).locator(".msg.customer")).to_have_count(1)
+    expect(chat_log(page).locator(".msg.failed")).to_have_count(0)
+    assert answered[0] == 503 and len(answered) == 2
     context.close()
 
 

@@ -1,4 +1,4 @@
-"""One error shape for every 4xx: `{"error": {"code": "...", "message": "..."}}`."""
+"""One error shape for every 4xx and 5xx: `{"error": {"code": "...", "message": "..."}}`."""
 
 from __future__ import annotations
 
@@ -7,11 +7,17 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from baton.services.errors import RateLimited, UserError
 
 log = logging.getLogger(__name__)
+
+UNAVAILABLE_RETRY_SECONDS = 5
+# What the database being out of reach raises on a request's path (see `_unavailable`).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, ConnectionError)
 
 _HTTP_CODES = {
     401: "unauthorized",
@@ -54,6 +60,22 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "error")
         return error_response(exc.status_code, code, str(exc.detail), dict(exc.headers or {}))
+
+    # The database cut off (restarting, a network partition, every pooled connection busy):
+    # nothing was written, so the client may send the same request again (a message keeps its
+    # client id, and is stored once).
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(ConnectionError)  # asyncpg's, when a pooled connection was cut
+    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+        return error_response(
+            503,
+            "database_unavailable",
+            "Baton cannot reach its database just now; try again in a few seconds",
+            {"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)},
+        )
 
     @app.exception_handler(Exception)
     async def _fault(request: Request, exc: Exception) -> JSONResponse:

@@ -40,6 +40,7 @@ from baton.services.conversations import (
 from baton.services.errors import UserError
 from baton.services.events import events_since
 from baton.web.console_auth import SESSION_COOKIE
+from baton.web.errors import DATABASE_UNAVAILABLE, UNAVAILABLE_RETRY_SECONDS
 from baton.web.rate_limits import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -243,6 +244,19 @@ async def _widget_frames(socket: WebSocket, ctx: ServiceContext, conversation_id
                 )
             except UserError as exc:
                 await socket.send_json({"type": "error", "code": exc.code, "message": exc.message})
+                continue
+            except DATABASE_UNAVAILABLE:
+                # Nothing was stored; the widget sends it again (same client id) over HTTP.
+                log.warning("database unavailable for a message on the widget socket")
+                await socket.send_json(
+                    {
+                        "type": "error",
+                        "code": "database_unavailable",
+                        "client_id": frame.client_id,
+                        "retry_after": UNAVAILABLE_RETRY_SECONDS,
+                        "message": "cannot reach the database just now; try again shortly",
+                    }
+                )
                 continue
             if received.bot_job_id is not None:
                 task = asyncio.create_task(_answer_soon(socket, ctx, received.bot_job_id))

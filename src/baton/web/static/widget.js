@@ -54,6 +54,8 @@
   const TYPING_EVERY_MS = 3000;
   const AGENT_TYPING_SHOWN_MS = 6000;
   const SOCKET_SEND_GRACE_MS = 8000;
+  // Waits before sending a message again by itself after Baton was briefly out of reach.
+  const AUTO_RETRY_DELAYS_MS = [2000, 5000, 10000];
   const MAX_BACKOFF_S = 30;
 
   function readContact() {
@@ -427,6 +429,7 @@
     if (err instanceof ApiError) {
       if (err.status === 429) return "Too many messages — try again in a moment.";
       if (err.code === "message_too_long") return "That message is too long. Could you shorten it?";
+      if (err.status === 503) return "We couldn't send that just now. Please try again in a moment.";
       if (err.status >= 500) return "Something went wrong on our side. Please try again.";
       return err.message || "That didn't work. Please try again.";
     }
@@ -610,6 +613,8 @@
       case "error":
         if (frame.code === "unauthorized") {
           forgetConversation();
+        } else if (frame.code === "database_unavailable") {
+          // Nothing was stored: the message goes again over HTTP after its grace period.
         } else {
           showError(friendlyError(new ApiError(400, frame.code, frame.message || "")));
           failPending();
@@ -946,6 +951,15 @@
         deliver(clientId);
         return;
       }
+      // Baton briefly out of reach (503) or the network dropped: send it again by itself a few
+      // times before asking the visitor. The same client_id is stored once, however often.
+      const transient = !(err instanceof ApiError) || err.status === 503;
+      const attempt = item.autoRetries || 0;
+      if (transient && attempt < AUTO_RETRY_DELAYS_MS.length) {
+        item.autoRetries = attempt + 1;
+        item.timer = setTimeout(() => deliverOverHttp(clientId), AUTO_RETRY_DELAYS_MS[attempt]);
+        return;
+      }
       markFailed(clientId, friendlyError(err));
     }
   }
@@ -965,6 +979,7 @@
     retry.textContent = "Try again";
     retry.addEventListener("click", () => {
       item.failed = false;
+      item.autoRetries = 0;
       item.element.classList.remove("failed");
       item.element.classList.add("pending");
       meta.textContent = "Sending…";
