@@ -598,3 +598,20 @@ def test_irritation_said_quietly_is_heard(message: str) -> None:
     history = [customer("is the night cream safe?"), answered("I can't give medical advice.")]
     reasons = {s.reason for s in read_signals(message, history)}
     assert ReasonCategory.EMOTIONAL in reasons
+
+
+@pytest.mark.parametrize(
+    ("message", "hands_over"),
+    [
+        (
+            "my only complaint is that the kit doesn't come in purple haha. when are sessions?",
+            False,
+        ),
+        ("trying to cancel court 3 for tomorrow 8am, the button does nothing", False),
+        ("I'm booked to donate Thursday but I got a tattoo on Saturday, is that ok?", False),
+        ("I want to know your complaint procedure, this is the third time", True),
+        ("we will see you in court over this", True),
+    ],
+)
+def test_words_with_two_meanings_read_by_their_company(message: str, hands_over: bool) -> None:
+    assert decide(read_signals(message, [])).hands_over is hands_over
