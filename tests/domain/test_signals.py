@@ -615,3 +615,18 @@ def test_irritation_said_quietly_is_heard(message: str) -> None:
 )
 def test_words_with_two_meanings_read_by_their_company(message: str, hands_over: bool) -> None:
     assert decide(read_signals(message, [])).hands_over is hands_over
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "3 payments to some casino site in Malta on my card, I've never gambled in my life",
+        "I set up £10 a month in January but £100 has been taken every month since",
+        "the teacher has not attended a single lesson, yet the direct debit continues",
+        "My daughter came home with a bruise across her cheek and nobody said anything at pickup",
+        "he keeps putting his hand on my knee when I change gear",
+        "Who is your complaints officer? I'd like their name and an email address please.",
+    ],
+)
+def test_serious_matters_told_plainly_are_handed_over(message: str) -> None:
+    assert decide(read_signals(message, [])).hands_over

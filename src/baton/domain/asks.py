@@ -606,6 +606,12 @@ _EXPLICIT: tuple[tuple[tuple[str, ...], str], ...] = (
         r"supervisor|department|engineers?)|someone|somebody)\s+to\s+(?:check|look\s+into|call|"
         r"ring|contact|email|confirm|get\s+back|phone)\b",
     ),
+    # "who is your complaints officer?": a named person to take it to
+    (
+        ("who",),
+        r"\bwho(?:'s|\s+is)\s+(?:your|the)\s+(?:\w+\s+)?(?:officer|manager|supervisor|director|"
+        r"owner|person\s+in\s+charge)\b",
+    ),
     # a person in charge asked for by role: "is the owner around", "is your manager in today"
     (
         ("owner", "manager", "supervisor", "boss", "head"),
