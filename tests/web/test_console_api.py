@@ -70,6 +70,18 @@ def test_a_visitor_token_opens_nothing_in_the_console(client: TestClient) -> Non
     assert client.get("/api/console/conversations", headers=auth).status_code == 401
 
 
+def test_a_console_just_signed_in_opens_its_socket_from_now(client: TestClient) -> None:
+    csrf = _login(client)
+    client.post("/api/console/presence", json={"presence": "offline"}, headers=csrf)
+    client.post("/api/console/logout", headers=csrf)
+    # Signing in again: the answer says where the socket starts, past the old presence event.
+    answer = client.post(
+        "/api/console/login", json={"email": "sam@x.example", "password": PASSWORD}
+    )
+    assert answer.json()["last_event_id"] == client.get("/api/console/me").json()["last_event_id"]
+    assert answer.json()["last_event_id"] > 0
+
+
 def test_writes_need_the_csrf_token(client: TestClient) -> None:
     csrf = _login(client)
     refused = client.post("/api/console/presence", json={"presence": "online"})

@@ -67,7 +67,8 @@ def _me(signed_in: auth.SignedIn | Any) -> dict[str, Any]:
 
 @router.post("/login")
 async def login(body: Login, request: Request, response: Response, ctx: Ctx) -> dict[str, Any]:
-    """Sign in; the session lives in an HttpOnly cookie, the CSRF token in the answer."""
+    """Sign in; the session lives in an HttpOnly cookie, the CSRF token and the event id to
+    open the socket from in the answer."""
     check_rate(
         request,
         f"login:{client_address(request)}",
@@ -86,7 +87,9 @@ async def login(body: Login, request: Request, response: Response, ctx: Ctx) -> 
         path="/",
     )
     _private(response)
-    return _me(signed_in)
+    # The socket opens from here, as after /me: a console just signed in must not replay old
+    # events (an agent's presence from an hour ago would overwrite the one they just chose).
+    return {**_me(signed_in), "last_event_id": await latest_event_id(ctx)}
 
 
 @router.post("/logout")
