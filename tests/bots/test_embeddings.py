@@ -322,3 +322,42 @@ def test_a_server_answers_by_word_matching_while_its_hybrid_index_is_built(
             time.sleep(0.2)
         assert client.get("/readyz").json()["bot"] == "ok"
     assert any((tmp_path / "tuned-models").iterdir())
+
+
+def test_a_server_stopped_while_tuning_does_not_wait_for_it(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    from collections import OrderedDict
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+
+    from baton.bots import tuning
+    from baton.config import Settings
+    from baton.web.app import create_app
+    from tests.conftest import SECRET
+
+    monkeypatch.setattr(tuning, "_tuned", OrderedDict())
+    tuning_started, tuning_may_end = threading.Event(), threading.Event()
+
+    def held(base: Any, groups: list[list[str]]) -> Any:
+        tuning_started.set()
+        tuning_may_end.wait(timeout=120)
+        raise RuntimeError("stopped")
+
+    monkeypatch.setattr(tuning, "_tune", held)
+    settings = Settings(
+        secret_key=SECRET,  # type: ignore[arg-type]
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'baton.db'}",
+        kb_path=Path("examples/demo-shop/articles"),
+        bot={"retrieval": "hybrid"},  # type: ignore[arg-type]
+    )
+    with TestClient(create_app(settings, run_jobs=False)) as client:
+        assert tuning_started.wait(timeout=60)
+        assert client.get("/readyz").json()["bot"] == "building the hybrid index"
+    # The server has stopped while tuning still runs: it did not wait for it.
+    index_threads = [t for t in threading.enumerate() if t.name == "baton-index"]
+    assert index_threads and not tuning_may_end.is_set()
+    tuning_may_end.set()
+    index_threads[0].join(timeout=60)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -299,11 +300,39 @@ async def _build_hybrid_index(ctx: ServiceContext, articles: list[Article]) -> N
     log.info("building the hybrid index (tuning the model on a new knowledge base takes minutes)")
     started = time.monotonic()
     try:
-        await asyncio.to_thread(reload, articles)
+        await _in_daemon_thread(reload, articles)
     except Exception:
         log.exception("building the hybrid index failed; answering by word matching only")
         return
     log.info("hybrid index ready after %.0f s", time.monotonic() - started)
+
+
+async def _in_daemon_thread(function: Callable[..., object], *args: object) -> None:
+    """Run `function` in a thread the process does not wait for at exit: a server stopped
+    while tuning stops now (a tuned model is saved whole or not at all), where
+    `asyncio.to_thread` would hold the exit until tuning ends."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+
+    def settle(error: BaseException | None) -> None:
+        if done.done():
+            return
+        if error is None:
+            done.set_result(None)
+        else:
+            done.set_exception(error)
+
+    def run() -> None:
+        error: BaseException | None = None
+        try:
+            function(*args)
+        except BaseException as exc:  # handed to the awaiting task
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop closed while this ran
+            loop.call_soon_threadsafe(settle, error)
+
+    threading.Thread(target=run, name="baton-index", daemon=True).start()
+    await done
 
 
 async def _follow_knowledge_base(ctx: ServiceContext) -> None:
