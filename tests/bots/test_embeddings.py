@@ -276,14 +276,11 @@ def test_a_server_answers_by_word_matching_while_its_hybrid_index_is_built(
     import threading
     import time
     from collections import OrderedDict
-    from pathlib import Path
 
     from fastapi.testclient import TestClient
 
     from baton.bots import tuning
-    from baton.config import Settings
     from baton.web.app import create_app
-    from tests.conftest import SECRET
 
     monkeypatch.setattr(tuning, "TUNE_MAX_STEPS", 4)
     monkeypatch.setattr(tuning, "_tuned", OrderedDict())
@@ -295,13 +292,7 @@ def test_a_server_answers_by_word_matching_while_its_hybrid_index_is_built(
         return real(base, groups)
 
     monkeypatch.setattr(tuning, "_tune", held)
-    settings = Settings(
-        secret_key=SECRET,  # type: ignore[arg-type]
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'baton.db'}",
-        kb_path=Path("examples/demo-shop/articles"),
-        bot={"retrieval": "hybrid"},  # type: ignore[arg-type]
-    )
-    with TestClient(create_app(settings, run_jobs=False)) as client:
+    with TestClient(create_app(_demo_shop_hybrid(tmp_path), run_jobs=False)) as client:
         ready = client.get("/readyz")
         assert ready.status_code == 200
         assert ready.json()["bot"] == "building the hybrid index"
@@ -329,14 +320,11 @@ def test_a_server_stopped_while_tuning_does_not_wait_for_it(
 ) -> None:
     import threading
     from collections import OrderedDict
-    from pathlib import Path
 
     from fastapi.testclient import TestClient
 
     from baton.bots import tuning
-    from baton.config import Settings
     from baton.web.app import create_app
-    from tests.conftest import SECRET
 
     monkeypatch.setattr(tuning, "_tuned", OrderedDict())
     tuning_started, tuning_may_end = threading.Event(), threading.Event()
@@ -347,13 +335,7 @@ def test_a_server_stopped_while_tuning_does_not_wait_for_it(
         raise RuntimeError("stopped")
 
     monkeypatch.setattr(tuning, "_tune", held)
-    settings = Settings(
-        secret_key=SECRET,  # type: ignore[arg-type]
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'baton.db'}",
-        kb_path=Path("examples/demo-shop/articles"),
-        bot={"retrieval": "hybrid"},  # type: ignore[arg-type]
-    )
-    with TestClient(create_app(settings, run_jobs=False)) as client:
+    with TestClient(create_app(_demo_shop_hybrid(tmp_path), run_jobs=False)) as client:
         assert tuning_started.wait(timeout=60)
         assert client.get("/readyz").json()["bot"] == "building the hybrid index"
     # The server has stopped while tuning still runs: it did not wait for it.
@@ -361,3 +343,18 @@ def test_a_server_stopped_while_tuning_does_not_wait_for_it(
     assert index_threads and not tuning_may_end.is_set()
     tuning_may_end.set()
     index_threads[0].join(timeout=60)
+
+
+def _demo_shop_hybrid(folder: Any) -> Any:
+    """Settings of a server on the demo shop with hybrid retrieval, its database in `folder`."""
+    from pathlib import Path
+
+    from baton.config import Settings
+    from tests.conftest import SECRET
+
+    return Settings(
+        secret_key=SECRET,  # type: ignore[arg-type]
+        database_url=f"sqlite+aiosqlite:///{folder / 'baton.db'}",
+        kb_path=Path("examples/demo-shop/articles"),
+        bot={"retrieval": "hybrid"},  # type: ignore[arg-type]
+    )
