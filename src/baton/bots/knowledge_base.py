@@ -132,8 +132,7 @@ class KnowledgeBaseBot:
         self._tuned_models = tuned_models
         self._generation = 0
         self._generation_lock = threading.Lock()
-        self.building = word_matching_first and settings.retrieval == "hybrid"
-        if self.building:
+        if word_matching_first and settings.retrieval == "hybrid":
             load_model(settings.embeddings_model)
             self._ranker: Ranker = RetrievalIndex(articles, settings.synonyms)
         else:
@@ -150,7 +149,11 @@ class KnowledgeBaseBot:
             if generation == self._generation:
                 # One reference assignment: readers see old or new, never half.
                 self._ranker = ranker
-                self.building = False
+
+    @property
+    def building(self) -> bool:
+        """Answering by word matching while the configured hybrid index is not built yet."""
+        return self.settings.retrieval == "hybrid" and isinstance(self._ranker, RetrievalIndex)
 
     async def answer(self, message: str, history: Sequence[Turn]) -> Answer:
         if self.settings.retrieval == "hybrid":

@@ -16,7 +16,8 @@ from baton.services.errors import RateLimited, UserError
 log = logging.getLogger(__name__)
 
 UNAVAILABLE_RETRY_SECONDS = 5
-# What the database being out of reach raises on a request's path (see `_unavailable`).
+# What the database being out of reach raises on a request's path (see `_unavailable`);
+# ConnectionError is asyncpg's when a pooled connection was cut.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, ConnectionError)
 
 _HTTP_CODES = {
@@ -64,10 +65,6 @@ def install_error_handlers(app: FastAPI) -> None:
     # The database cut off (restarting, a network partition, every pooled connection busy):
     # nothing was written, so the client may send the same request again (a message keeps its
     # client id, and is stored once).
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(InterfaceError)
-    @app.exception_handler(PoolTimeout)
-    @app.exception_handler(ConnectionError)  # asyncpg's, when a pooled connection was cut
     async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
         return error_response(
@@ -76,6 +73,9 @@ def install_error_handlers(app: FastAPI) -> None:
             "Baton cannot reach its database just now; try again in a few seconds",
             {"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)},
         )
+
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, _unavailable)
 
     @app.exception_handler(Exception)
     async def _fault(request: Request, exc: Exception) -> JSONResponse:

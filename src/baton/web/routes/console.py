@@ -211,7 +211,7 @@ async def export_contact(
     """Everything held about one contact, as one JSON document."""
     _private(response)
     document = await privacy.export_contact(ctx, contact_id)  # an unknown id stops here (404)
-    # Named after the stored id, never after whatever the path held: a header is latin-1 only.
+    # Set only once the id matched a stored contact (a UUID): a header is latin-1 only.
     response.headers["Content-Disposition"] = f'attachment; filename="contact-{contact_id}.json"'
     return document
 
