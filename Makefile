@@ -2,21 +2,24 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Every install takes the exact versions of the lock; `make lock` refreshes it.
+LOCK := requirements/constraints.txt
+PIP_INSTALL := $(BIN)/python -m pip install --quiet -c $(LOCK)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck contracts pytest clean
+.PHONY: run test lint typecheck contracts pytest lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP_INSTALL) -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP_INSTALL) -e '.[dev]'
 	touch $(VENV)/.installed $@
 
 run: $(VENV)/.installed
@@ -36,6 +39,12 @@ contracts: $(VENV)/.installed-dev
 
 pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest
+
+# Exact versions of every dependency, extras included, for Python 3.11 on Linux.
+lock: | $(BIN)/python
+	$(PIP_INSTALL) pip-tools
+	$(BIN)/pip-compile --quiet --upgrade --all-extras --strip-extras --no-emit-index-url \
+	  --no-emit-find-links --no-emit-trusted-host -o $(LOCK) pyproject.toml requirements/torch.in
 
 clean:
 	rm -rf $(VENV) baton-demo.db* .mypy_cache .pytest_cache .ruff_cache

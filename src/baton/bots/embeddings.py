@@ -193,8 +193,8 @@ def _train_classifier(vectors: np.ndarray, owners: np.ndarray, articles: int) ->
     if articles < 2:
         return None
     try:
-        from sklearn.exceptions import ConvergenceWarning  # type: ignore[import-untyped]
-        from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.linear_model import LogisticRegression
     except ImportError as exc:
         raise EmbeddingsUnavailable(
             "hybrid retrieval needs the embeddings extra: pip install 'baton[embeddings]'"

@@ -98,12 +98,12 @@ class RedisBus(LocalSubscribers):
                         )
                     )
             except asyncio.CancelledError:
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await pubsub.aclose()
                 raise
             except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
                 log.warning("Redis bus disconnected (%s); reconnecting", exc)
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
                 if not disconnected:
                     disconnected = True
                     self._resync_all()
