@@ -8,7 +8,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet -c $(LOCK)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck contracts pytest lock clean
+.PHONY: run test lint typecheck contracts pytest lock lock-upgrade clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,10 +40,15 @@ contracts: $(VENV)/.installed-dev
 pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest
 
-# Exact versions of every dependency, extras included, for Python 3.11 on Linux.
+# Exact versions of every dependency, extras included, for Python 3.11 on Linux. `make lock`
+# adds what pyproject.toml newly asks for and keeps every other pin; `make lock-upgrade` moves all
+# of them to their latest releases.
+PIP_COMPILE_ARGS ?=
+lock-upgrade: PIP_COMPILE_ARGS = --upgrade
+lock-upgrade: lock
 lock: | $(BIN)/python
-	$(PIP_INSTALL) pip-tools
-	$(BIN)/pip-compile --quiet --upgrade --all-extras --strip-extras --no-emit-index-url \
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet $(PIP_COMPILE_ARGS) --all-extras --strip-extras --no-emit-index-url \
 	  --no-emit-find-links --no-emit-trusted-host -o $(LOCK) pyproject.toml requirements/torch.in
 
 clean:
