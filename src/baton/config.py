@@ -75,6 +75,21 @@ class HandoffSettings(BaseModel):
     )
 
 
+class RetentionSettings(BaseModel):
+    """How long finished work is kept before the hourly purge deletes it."""
+
+    jobs_days: float = Field(
+        30,
+        ge=1,
+        description="Outbox jobs done this many days ago are deleted (failed ones are kept).",
+    )
+    events_days: float = Field(
+        7,
+        ge=1,
+        description="Events older than this leave the log; a socket further behind refetches.",
+    )
+
+
 class Settings(BaseSettings):
     """Everything a site owner can set. `baton init` writes each key with its default."""
 
@@ -120,6 +135,7 @@ class Settings(BaseSettings):
     llm: LlmSettings = Field(default_factory=LlmSettings)
     http_bot: HttpBotSettings = Field(default_factory=HttpBotSettings)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
     integrations: IntegrationSettings = Field(default_factory=IntegrationSettings)
     business_hours: BusinessHoursSettings = Field(default_factory=BusinessHoursSettings)
