@@ -156,3 +156,12 @@ def test_metrics_in_the_terminal_lists_each_escalation_reason(
         seconds = first["median_business_seconds"]
         assert median == ("—" if seconds is None else f"{seconds / 3600:.1f} h")
         assert within.endswith("%") or within == "—"
+
+
+def test_serve_refuses_workers_from_the_environment_without_redis(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["serve", "--demo"], env={"BATON_WORKERS": "3"})
+    assert result.exit_code == 2
+    assert "--workers needs redis_url" in result.output
