@@ -79,3 +79,110 @@ def test_init_writes_every_setting_and_a_working_secret(tmp_path: Path) -> None:
 def _models() -> list[type[BaseModel]]:
     nested = [f.annotation for f in Settings.model_fields.values()]
     return [Settings, *(m for m in nested if isinstance(m, type) and issubclass(m, BaseModel))]
+
+
+KEY = "s" * 40
+
+
+def test_secrets_are_read_from_files_named_by_file_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "key").write_text(KEY + "\n")  # as `echo` writes it
+    (tmp_path / "smtp").write_text("pa ss\n")
+    monkeypatch.setenv("BATON_SECRET_KEY_FILE", str(tmp_path / "key"))
+    monkeypatch.setenv("BATON_EMAIL__SMTP_PASSWORD_FILE", str(tmp_path / "smtp"))
+    monkeypatch.setenv("BATON_EMAIL__SMTP_USERNAME", "baton")
+
+    settings = load_settings()
+
+    assert settings.secret() == KEY
+    assert settings.email.smtp_password is not None
+    assert settings.email.smtp_password.get_secret_value() == "pa ss"
+
+
+def test_secrets_are_read_from_a_secrets_folder_below_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "baton_secret_key").write_text(KEY)
+    (tmp_path / "secrets" / "baton_company_name").write_text("From the folder")
+    Path("baton.toml").write_text('company_name = "From file"\nwidget_secret = "from-file"\n')
+    monkeypatch.setenv("BATON_SECRETS_DIR", str(tmp_path / "secrets"))
+    monkeypatch.setenv("BATON_WIDGET_SECRET", "from-env")
+
+    settings = load_settings()
+
+    assert settings.secret() == KEY
+    assert settings.company_name == "From the folder"
+    assert settings.widget_secret is not None
+    assert settings.widget_secret.get_secret_value() == "from-env"
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({"BATON_SECRET_KEY_FILE": "{tmp}/missing"}, "BATON_SECRET_KEY_FILE: cannot read"),
+        (
+            {"BATON_SECRET_KEY_FILE": "{tmp}/key", "BATON_SECRET_KEY": KEY},
+            "BATON_SECRET_KEY and BATON_SECRET_KEY_FILE are both set",
+        ),
+        ({"BATON_SECRETS_DIR": "{tmp}/nowhere"}, "BATON_SECRETS_DIR"),
+    ],
+    ids=["missing-file", "both-given", "missing-folder"],
+)
+def test_a_secret_file_that_cannot_be_used_stops_start_up_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], expected: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "key").write_text(KEY)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value.format(tmp=tmp_path))
+    with pytest.raises(ConfigError, match=expected):
+        load_settings()
+
+
+def test_other_variables_ending_in_file_are_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BATON_CONFIG_FILE", str(tmp_path / "not-read.toml"))
+    monkeypatch.setenv("BATON_SECRET_KEY", KEY)
+    assert load_settings().secret() == KEY
+
+
+def test_everything_baton_writes_follows_the_data_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BATON_SECRET_KEY", KEY)
+    monkeypatch.setenv("BATON_DATA_DIR", "data")
+    data = tmp_path / "data"
+
+    settings = load_settings()
+    demo = load_settings(demo=True)
+
+    assert settings.database_url == f"sqlite+aiosqlite:///{data / 'baton.db'}"
+    assert demo.database_url == f"sqlite+aiosqlite:///{data / 'baton-demo.db'}"
+    assert settings.email.mailbox_folder == data / "mailbox"
+    assert settings.tuned_models_folder == data / "tuned-models"
+    again = Settings(**settings.model_dump())
+    assert again.database_url == settings.database_url
+    assert again.email.mailbox_folder == settings.email.mailbox_folder
+
+
+def test_absolute_paths_and_postgresql_stay_where_they_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BATON_SECRET_KEY", KEY)
+    monkeypatch.setenv("BATON_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("BATON_DATABASE_URL", "postgresql+asyncpg://baton@db/baton")
+    monkeypatch.setenv("BATON_EMAIL__MAILBOX_FOLDER", "/srv/mail")
+
+    settings = load_settings()
+
+    assert settings.database_url == "postgresql+asyncpg://baton@db/baton"
+    assert settings.email.mailbox_folder == Path("/srv/mail")
+    assert settings.tuned_models_folder == tmp_path / "data" / "tuned-models"

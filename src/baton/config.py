@@ -3,17 +3,37 @@
 Nested keys use a double underscore in the environment: `[limits] max_message_chars` is
 `BATON_LIMITS__MAX_MESSAGE_CHARS`. A wrong value stops start-up with a `ConfigError` that names
 the key, the value given and what was expected.
+
+Secrets can come from files, as container platforms hand them over: `BATON_SECRET_KEY_FILE=PATH`
+(any key, `BATON_EMAIL__SMTP_PASSWORD_FILE` too) reads the key's value from PATH, and
+`BATON_SECRETS_DIR=DIR` reads top-level keys from files named like their variables
+(`DIR/baton_secret_key`). Precedence: the environment, then those files, then `baton.toml`.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
 
 from baton.bots.http_bot import HttpBotSettings
 from baton.bots.knowledge_base import KnowledgeBaseSettings
@@ -30,6 +50,9 @@ DEFAULT_CONFIG_FILE = Path("baton.toml")
 DEMO_DATABASE_URL = "sqlite+aiosqlite:///baton-demo.db"
 SQLITE_PREFIX = "sqlite+aiosqlite:///"
 TUNED_MODELS_FOLDER = "tuned-models"
+ENV_PREFIX = "BATON_"
+FILE_SUFFIX = "_FILE"
+SECRETS_DIR_VARIABLE = "BATON_SECRETS_DIR"
 
 
 class ConfigError(Exception):
@@ -75,17 +98,38 @@ class HandoffSettings(BaseModel):
     )
 
 
+class RetentionSettings(BaseModel):
+    """How long finished work is kept before the hourly purge deletes it."""
+
+    jobs_days: float = Field(
+        30,
+        ge=1,
+        description="Outbox jobs done this many days ago are deleted (failed ones are kept).",
+    )
+    events_days: float = Field(
+        7,
+        ge=1,
+        description="Events older than this leave the log; a socket further behind refetches.",
+    )
+
+
 class Settings(BaseSettings):
     """Everything a site owner can set. `baton init` writes each key with its default."""
 
     model_config = SettingsConfigDict(
-        env_prefix="BATON_", env_nested_delimiter="__", extra="forbid", validate_default=True
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_default=True
     )
 
     company_name: str = Field("Our company", min_length=1, description="Named in every script.")
     public_url: str = Field(
         "http://127.0.0.1:8000",
         description="Where customers and agents reach Baton; used in links and emails.",
+    )
+    data_dir: Path | None = Field(
+        None,
+        description="Folder for what Baton writes (SQLite file, mailbox, tuned models); "
+        "relative paths in database_url and [email] mailbox_folder start there. None: the "
+        "working folder.",
     )
     database_url: str = Field(
         "sqlite+aiosqlite:///baton.db",
@@ -120,6 +164,7 @@ class Settings(BaseSettings):
     llm: LlmSettings = Field(default_factory=LlmSettings)
     http_bot: HttpBotSettings = Field(default_factory=HttpBotSettings)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
     integrations: IntegrationSettings = Field(default_factory=IntegrationSettings)
     business_hours: BusinessHoursSettings = Field(default_factory=BusinessHoursSettings)
@@ -142,9 +187,28 @@ class Settings(BaseSettings):
             raise ValueError("expected an http:// or https:// address")
         return value.rstrip("/")
 
+    @model_validator(mode="after")
+    def _paths_under_data_dir(self) -> Settings:
+        if self.data_dir is None:
+            return self
+        # Absolute, so that settings validated twice never nest the folder in itself.
+        self.data_dir = self.data_dir.resolve()
+        if self.database_url.startswith(SQLITE_PREFIX):
+            file, mark, query = self.database_url.removeprefix(SQLITE_PREFIX).partition("?")
+            if file and file != ":memory:" and not Path(file).is_absolute():
+                self.database_url = f"{SQLITE_PREFIX}{self.data_dir / file}{mark}{query}"
+        if not self.email.mailbox_folder.is_absolute():
+            self.email = self.email.model_copy(
+                update={"mailbox_folder": self.data_dir / self.email.mailbox_folder}
+            )
+        return self
+
     @property
     def data_folder(self) -> Path:
-        """The SQLite file's folder; with PostgreSQL (or SQLite in memory), the working one."""
+        """`data_dir` when set; else the SQLite file's folder, or with PostgreSQL (or SQLite in
+        memory) the working one."""
+        if self.data_dir is not None:
+            return self.data_dir
         if self.database_url.startswith(SQLITE_PREFIX):
             file = self.database_url.removeprefix(SQLITE_PREFIX).split("?", 1)[0]
             if file and file != ":memory:":
@@ -165,12 +229,66 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The file's values arrive as init arguments; the environment overrides them.
-        return (env_settings, init_settings)
+        # The file's values arrive as init arguments; the environment overrides them, then
+        # secrets in files (`*_FILE` variables, BATON_SECRETS_DIR) do.
+        return (
+            _EnvSource(settings_cls),
+            _EnvFileSource(settings_cls),
+            *_secrets_dir_source(settings_cls),
+            init_settings,
+        )
 
     def secret(self) -> str:
         assert self.secret_key is not None, "checked by load_settings"
         return self.secret_key.get_secret_value()
+
+
+def _file_variables() -> dict[str, str]:
+    """`BATON_<KEY>_FILE` variables naming a setting, each with its key's variable name."""
+    found: dict[str, str] = {}
+    for name in os.environ:
+        upper = name.upper()
+        if upper.startswith(ENV_PREFIX) and upper.endswith(FILE_SUFFIX):
+            key = upper.removesuffix(FILE_SUFFIX)
+            # Others that happen to end in _FILE (BATON_CONFIG_FILE) are not secrets.
+            if key.removeprefix(ENV_PREFIX).split("__", 1)[0].lower() in Settings.model_fields:
+                found[name] = key
+    return found
+
+
+class _EnvSource(EnvSettingsSource):
+    """The environment, less the `*_FILE` variables `_EnvFileSource` reads."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        skip = {name.lower() for name in _file_variables()}
+        return {k: v for k, v in super()._load_env_vars().items() if k not in skip}
+
+
+class _EnvFileSource(EnvSettingsSource):
+    """`BATON_<KEY>_FILE=PATH`: the key's value is the file's text (a final newline dropped)."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        values: dict[str, str | None] = {}
+        plain = {name.upper() for name in os.environ}
+        for name, key in _file_variables().items():
+            if key in plain:
+                raise ConfigError(f"{key} and {name} are both set: keep one")
+            path = os.environ[name]
+            try:
+                text = Path(path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{name}: cannot read {path}: {exc}") from None
+            values[key.lower()] = text.removesuffix("\n").removesuffix("\r")
+        return values
+
+
+def _secrets_dir_source(settings_cls: type[BaseSettings]) -> list[PydanticBaseSettingsSource]:
+    folder = os.environ.get(SECRETS_DIR_VARIABLE)
+    if not folder:
+        return []
+    if not Path(folder).is_dir():
+        raise ConfigError(f"{SECRETS_DIR_VARIABLE}: {folder} is not a folder")
+    return [SecretsSettingsSource(settings_cls, secrets_dir=folder)]
 
 
 def load_settings(path: Path | None = None, *, demo: bool = False) -> Settings:

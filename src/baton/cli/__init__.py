@@ -4,11 +4,33 @@ from __future__ import annotations
 
 import typer
 
+from baton import __version__
 from baton.cli import agents, check, contacts, db, evaluate, kb, reports, serve, setup
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Baton: chatbot-to-human handoff."
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"baton {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print the version and exit.",
+    ),
+) -> None:
+    """Baton: chatbot-to-human handoff."""
+
+
 app.command()(serve.serve)
 app.command()(setup.init)
 app.command()(reports.metrics)

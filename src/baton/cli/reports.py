@@ -65,6 +65,7 @@ def metrics(
         print(json.dumps(report))
         return
     console.print(_table(report))
+    console.print(_reasons_table(report))
 
 
 def _hours(seconds: float | None) -> str:
@@ -99,4 +100,34 @@ def _table(report: dict[str, Any]) -> Table:
     ]
     for label, value in rows:
         table.add_row(label, value)
+    return table
+
+
+def _reasons_table(report: dict[str, Any]) -> Table:
+    """One row per escalation reason, most frequent first; a handoff with several reasons
+    counts under each, so the shares may add up to more than 100%."""
+    first_by_reason = report["first_response_by"]["reason"]
+    satisfaction_by_reason = report["satisfaction_by_reason"]
+    handoffs = report["handoffs"]
+    table = Table(
+        "reason",
+        "handoffs",
+        "share",
+        "satisfaction (good)",
+        "first response, median (business)",
+        "within target",
+        title="Escalation reasons",
+        caption="A handoff with several reasons counts under each.",
+    )
+    ranked = sorted(first_by_reason.items(), key=lambda item: (-item[1]["count"], item[0]))
+    for reason, first in ranked:
+        count = first["count"]
+        table.add_row(
+            reason,
+            str(count),
+            _share(count / handoffs if handoffs else None),
+            _share(satisfaction_by_reason.get(reason, {}).get("positive_rate")),
+            _hours(first["median_business_seconds"]),
+            _share(first["share_within_target"]),
+        )
     return table

@@ -18,7 +18,9 @@ def serve(
     demo: bool = typer.Option(False, "--demo", help="Demo shop knowledge base, SQLite, no setup."),
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
-    workers: int = typer.Option(1, min=1, max=64, help="Processes (needs redis_url when > 1)."),
+    workers: int = typer.Option(
+        1, min=1, max=64, envvar="BATON_WORKERS", help="Processes (needs redis_url when > 1)."
+    ),
     config: Path | None = ConfigOption,
 ) -> None:
     """Start Baton: migrations first, then the API, the pages and the job runner."""
@@ -59,6 +61,7 @@ def serve(
     if config is not None:
         os.environ["BATON_CONFIG_FILE"] = str(config)
     os.environ["BATON_SECRET_KEY"] = settings.secret()
+    os.environ.pop("BATON_SECRET_KEY_FILE", None)  # read once above; one source for the workers
     os.environ["BATON_SERVE_DEMO"] = "1" if demo else "0"
     uvicorn.run(
         "baton.web.asgi:create_from_environment",

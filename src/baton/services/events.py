@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from baton.runtime.bus import Event
 from baton.services.context import ServiceContext
@@ -29,7 +29,10 @@ async def events_since(
         query = query.where(EventRow.conversation_id == conversation_id, EventRow.public.is_(True))
     async with ctx.sessions() as session:
         rows = (await session.scalars(query.order_by(EventRow.id).limit(REPLAY_LIMIT + 1))).all()
-    if len(rows) > REPLAY_LIMIT:
+        # Events after `after_id` were purged (`services.retention`): replaying the rest would
+        # skip them silently.
+        oldest = await session.scalar(select(func.min(EventRow.id))) if after_id > 0 else None
+    if len(rows) > REPLAY_LIMIT or (oldest is not None and oldest > after_id + 1):
         return Missed([], resync=True)
     return Missed(
         [Event(r.type, r.conversation_id, r.public, dict(r.data), r.id) for r in rows],

@@ -10,6 +10,7 @@ from baton.services.context import ServiceContext
 from baton.services.conversations import BOT_REPLY_JOB
 from baton.services.dialogue import reply_to_customer
 from baton.services.handoffs import QUEUE_TIMEOUT_JOB, expire_queue_wait
+from baton.services.retention import PURGE_JOB, purge_old_rows
 from baton.store.tables import OutboxJob
 
 
@@ -20,8 +21,12 @@ def register_job_handlers(ctx: ServiceContext) -> None:
     async def queue_timeout(payload: dict[str, Any]) -> None:
         await expire_queue_wait(ctx, str(payload["conversation_id"]), str(payload["handoff_id"]))
 
+    async def purge(payload: dict[str, Any]) -> None:
+        await purge_old_rows(ctx)
+
     ctx.jobs.register(BOT_REPLY_JOB, bot_reply)
     ctx.jobs.register(QUEUE_TIMEOUT_JOB, queue_timeout)
+    ctx.jobs.register(PURGE_JOB, purge)
 
 
 async def outbox_backlog(ctx: ServiceContext) -> dict[tuple[str, str], int]:

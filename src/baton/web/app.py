@@ -41,6 +41,7 @@ from baton.services.knowledge_base import (
     load_knowledge_base,
 )
 from baton.services.queue import sweep_queue
+from baton.services.retention import enqueue_purge
 from baton.services.script_files import read_script_folder
 from baton.store.database import (
     create_engine,
@@ -58,6 +59,8 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 KB_POLL_SECONDS = 5.0
 PROMISE_CHECK_SECONDS = 30.0
+# How often a process asks for the hourly purge (the first to ask each hour gets it run).
+PURGE_CHECK_SECONDS = 300.0
 GC_YOUNG_THRESHOLD = 20_000  # allocations between young collections (Python's default: 700)
 DRAIN_SECONDS = 20.0
 # Bot replies run straight from the socket at most this many at a time (see web/ws.py).
@@ -132,6 +135,7 @@ def create_app(
                 )
         if run_jobs:
             tasks.append(asyncio.create_task(_watch_promises(ctx), name="baton-promises"))
+            tasks.append(asyncio.create_task(_purge_hourly(ctx), name="baton-purge"))
         app.state.redis_ping = getattr(the_bus, "ping", None)
         if server_process:
             settle_heap()
@@ -290,6 +294,16 @@ async def _watch_promises(ctx: ServiceContext) -> None:
         except Exception:
             log.exception("promise and queue check failed; trying again shortly")
         await asyncio.sleep(PROMISE_CHECK_SECONDS)
+
+
+async def _purge_hourly(ctx: ServiceContext) -> None:
+    """Delete finished jobs and old events past `[retention]`, once an hour across processes."""
+    while True:
+        try:
+            await enqueue_purge(ctx)
+        except Exception:
+            log.exception("scheduling the purge failed; trying again later")
+        await asyncio.sleep(PURGE_CHECK_SECONDS)
 
 
 async def _build_hybrid_index(ctx: ServiceContext, articles: list[Article]) -> None:
