@@ -51,8 +51,17 @@ from baton.store.database import (
 from baton.web import ws
 from baton.web.errors import install_error_handlers
 from baton.web.limits import BodySizeLimit
+from baton.web.openapi import install_openapi, operation_id
 from baton.web.rate_limits import RateLimiter
-from baton.web.routes import console, integrations, mail, metrics, rating_links, widget
+from baton.web.routes import (
+    console,
+    handoffs,
+    integrations,
+    mail,
+    metrics,
+    rating_links,
+    widget,
+)
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -155,8 +164,11 @@ def create_app(
         title="Baton",
         version=__version__,
         summary="Chatbot-to-human handoff: the widget, console and handoff APIs.",
+        description="How to call it, with each credential and the error shape: docs/api.md.",
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
+    install_openapi(app)
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter()
     app.state.inline_jobs = asyncio.Semaphore(INLINE_JOBS)
@@ -179,6 +191,7 @@ def create_app(
     app.include_router(metrics.router)
     app.include_router(mail.router)
     app.include_router(integrations.router)
+    app.include_router(handoffs.router)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JSONResponse:
