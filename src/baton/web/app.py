@@ -193,12 +193,12 @@ def create_app(
     app.include_router(integrations.router)
     app.include_router(handoffs.router)
 
-    @app.get("/healthz", tags=["ops"])
+    @app.get("/healthz", tags=["ops"], name="check_health")
     async def healthz() -> JSONResponse:
         """The process is up."""
         return JSONResponse({"status": "ok", "version": __version__})
 
-    @app.get("/readyz", tags=["ops"])
+    @app.get("/readyz", tags=["ops"], name="check_readiness")
     async def readyz() -> JSONResponse:
         """The database (and Redis, when used) answer: ready for traffic."""
         checks: dict[str, str] = {}

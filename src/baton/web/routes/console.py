@@ -65,7 +65,7 @@ def _me(signed_in: auth.SignedIn | Any) -> dict[str, Any]:
     }
 
 
-@router.post("/login")
+@router.post("/login", name="log_in")
 async def login(body: Login, request: Request, response: Response, ctx: Ctx) -> dict[str, Any]:
     """Sign in; the session lives in an HttpOnly cookie, the CSRF token and the event id to
     open the socket from in the answer."""
@@ -92,7 +92,7 @@ async def login(body: Login, request: Request, response: Response, ctx: Ctx) -> 
     return {**_me(signed_in), "last_event_id": await latest_event_id(ctx)}
 
 
-@router.post("/logout")
+@router.post("/logout", name="log_out")
 async def logout(
     request: Request, response: Response, ctx: Ctx, me: CurrentAgent
 ) -> dict[str, str]:
@@ -101,20 +101,20 @@ async def logout(
     return {"status": "signed out"}
 
 
-@router.get("/me")
+@router.get("/me", name="read_me")
 async def who_am_i(response: Response, ctx: Ctx, me: CurrentAgent) -> dict[str, Any]:
     """The signed-in agent, the CSRF token, and the event id to open the socket from."""
     _private(response)
     return {**_me(me), "last_event_id": await latest_event_id(ctx)}
 
 
-@router.post("/presence")
+@router.post("/presence", name="set_presence")
 async def presence(body: PresenceChange, ctx: Ctx, me: CurrentAgent) -> dict[str, str]:
     await agent_actions.set_presence(ctx, me.agent.id, body.presence)
     return {"presence": body.presence}
 
 
-@router.get("/conversations")
+@router.get("/conversations", name="list_conversations")
 async def conversations(
     response: Response, ctx: Ctx, me: CurrentAgent, view: console.View = "open"
 ) -> dict[str, Any]:
@@ -123,7 +123,7 @@ async def conversations(
     return {"conversations": [row.as_dict() for row in rows]}
 
 
-@router.get("/conversations/{conversation_id}")
+@router.get("/conversations/{conversation_id}", name="read_conversation")
 async def conversation(
     conversation_id: str, response: Response, ctx: Ctx, me: CurrentAgent
 ) -> dict[str, Any]:
@@ -139,13 +139,13 @@ async def conversation(
     }
 
 
-@router.post("/conversations/{conversation_id}/claim")
+@router.post("/conversations/{conversation_id}/claim", name="claim_conversation")
 async def claim(conversation_id: str, ctx: Ctx, me: CurrentAgent) -> dict[str, str]:
     await handoffs.claim_conversation(ctx, conversation_id, acting=me.agent.id)
     return {"state": "agent"}
 
 
-@router.post("/conversations/{conversation_id}/messages", status_code=201)
+@router.post("/conversations/{conversation_id}/messages", name="send_reply", status_code=201)
 async def reply(conversation_id: str, body: Reply, ctx: Ctx, me: CurrentAgent) -> dict[str, Any]:
     message = await handoffs.send_agent_reply(
         ctx, conversation_id, body.text, acting=me.agent.id, internal=body.internal
@@ -153,19 +153,19 @@ async def reply(conversation_id: str, body: Reply, ctx: Ctx, me: CurrentAgent) -
     return {"id": message.id}
 
 
-@router.post("/conversations/{conversation_id}/hand-back")
+@router.post("/conversations/{conversation_id}/hand-back", name="hand_back_to_bot")
 async def hand_back(conversation_id: str, ctx: Ctx, me: CurrentAgent) -> dict[str, str]:
     await handoffs.hand_back_to_bot(ctx, conversation_id, acting=me.agent.id)
     return {"state": "bot"}
 
 
-@router.post("/conversations/{conversation_id}/resolve")
+@router.post("/conversations/{conversation_id}/resolve", name="resolve_conversation")
 async def resolve(conversation_id: str, ctx: Ctx, me: CurrentAgent) -> dict[str, str]:
     await handoffs.resolve_conversation(ctx, conversation_id, acting=me.agent.id)
     return {"state": "resolved"}
 
 
-@router.post("/conversations/{conversation_id}/transfer")
+@router.post("/conversations/{conversation_id}/transfer", name="transfer_conversation")
 async def transfer(
     conversation_id: str, body: Transfer, ctx: Ctx, me: CurrentAgent
 ) -> dict[str, str]:
@@ -173,13 +173,13 @@ async def transfer(
     return {"agent_id": body.agent_id}
 
 
-@router.get("/agents")
+@router.get("/agents", name="list_agents")
 async def agents(response: Response, ctx: Ctx, me: CurrentAgent) -> dict[str, Any]:
     _private(response)
     return {"agents": await console.list_agents(ctx)}
 
 
-@router.post("/agents", status_code=201)
+@router.post("/agents", name="add_agent", status_code=201)
 async def add_agent(body: AgentCreate, ctx: Ctx, admin: CurrentAdmin) -> dict[str, str]:
     agent = await agent_actions.create_agent(
         ctx,
@@ -192,7 +192,7 @@ async def add_agent(body: AgentCreate, ctx: Ctx, admin: CurrentAdmin) -> dict[st
     return {"id": agent.id}
 
 
-@router.get("/contacts")
+@router.get("/contacts", name="find_contacts")
 async def contacts(
     response: Response,
     ctx: Ctx,
@@ -204,7 +204,7 @@ async def contacts(
     return {"contacts": await privacy.find_contacts(ctx, email)}
 
 
-@router.get("/contacts/{contact_id}/export")
+@router.get("/contacts/{contact_id}/export", name="export_contact")
 async def export_contact(
     contact_id: str, response: Response, ctx: Ctx, admin: CurrentAdmin
 ) -> dict[str, Any]:
@@ -216,7 +216,7 @@ async def export_contact(
     return document
 
 
-@router.delete("/contacts/{contact_id}")
+@router.delete("/contacts/{contact_id}", name="forget_contact")
 async def forget_contact(contact_id: str, ctx: Ctx, admin: CurrentAdmin) -> dict[str, Any]:
     """Remove one contact and everything about them; what remains holds no personal data."""
     tombstone = await privacy.forget_contact(
@@ -225,7 +225,7 @@ async def forget_contact(contact_id: str, ctx: Ctx, admin: CurrentAdmin) -> dict
     return {"contact_id": contact_id, "removed": tombstone.removed}
 
 
-@router.post("/agents/{agent_id}/deactivate")
+@router.post("/agents/{agent_id}/deactivate", name="deactivate_agent")
 async def deactivate_agent(agent_id: str, ctx: Ctx, admin: CurrentAdmin) -> dict[str, str]:
     """Remove an agent from the team: their sessions end and their consoles close."""
     await agent_actions.deactivate_agent(ctx, agent_id, acting=admin.agent.id)

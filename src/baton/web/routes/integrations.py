@@ -57,7 +57,7 @@ def _private(response: Response) -> None:
 # --- callbacks --------------------------------------------------------------------------------
 
 
-@router.post("/api/integrations/zendesk/webhook")
+@router.post("/api/integrations/zendesk/webhook", name="receive_zendesk_webhook")
 async def zendesk_webhook(request: Request, ctx: Ctx, settings: Integrations) -> dict[str, str]:
     """Zendesk says a ticket changed (a reply, a status): Baton reads the ticket in a job."""
     body = await request.body()
@@ -86,7 +86,7 @@ async def zendesk_webhook(request: Request, ctx: Ctx, settings: Integrations) ->
     return {"status": "accepted" if accepted else "ignored"}
 
 
-@router.post("/api/integrations/slack/interactions")
+@router.post("/api/integrations/slack/interactions", name="receive_slack_interaction")
 async def slack_interactions(request: Request, ctx: Ctx, settings: Integrations) -> Response:
     """Slack's interactivity requests (a click on "Open in Baton"): verified, acknowledged."""
     body = await request.body()
@@ -112,7 +112,7 @@ async def slack_interactions(request: Request, ctx: Ctx, settings: Integrations)
 # --- the admins' webhook subscriptions ---------------------------------------------------------
 
 
-@router.get("/api/console/webhooks")
+@router.get("/api/console/webhooks", name="list_webhooks")
 async def list_endpoints(response: Response, ctx: Ctx, admin: CurrentAdmin) -> dict[str, Any]:
     _private(response)
     rows = await integrations.list_webhook_endpoints(ctx)
@@ -122,7 +122,7 @@ async def list_endpoints(response: Response, ctx: Ctx, admin: CurrentAdmin) -> d
     }
 
 
-@router.post("/api/console/webhooks", status_code=201)
+@router.post("/api/console/webhooks", name="add_webhook", status_code=201)
 async def create_endpoint(
     body: EndpointCreate,
     response: Response,
@@ -148,19 +148,19 @@ async def create_endpoint(
     return {**integrations.endpoint_data(created.endpoint), "secret": created.secret}
 
 
-@router.delete("/api/console/webhooks/{endpoint_id}", status_code=204)
+@router.delete("/api/console/webhooks/{endpoint_id}", name="remove_webhook", status_code=204)
 async def delete_endpoint(endpoint_id: str, ctx: Ctx, admin: CurrentAdmin) -> Response:
     await integrations.delete_webhook_endpoint(ctx, endpoint_id[:64], acting=admin.agent.id)
     return Response(status_code=204)
 
 
-@router.post("/api/console/webhooks/{endpoint_id}/enable")
+@router.post("/api/console/webhooks/{endpoint_id}/enable", name="enable_webhook")
 async def enable_endpoint(endpoint_id: str, ctx: Ctx, admin: CurrentAdmin) -> dict[str, bool]:
     await integrations.enable_webhook_endpoint(ctx, endpoint_id[:64], acting=admin.agent.id)
     return {"active": True}
 
 
-@router.get("/api/console/webhooks/deliveries")
+@router.get("/api/console/webhooks/deliveries", name="list_webhook_deliveries")
 async def list_deliveries(
     response: Response,
     ctx: Ctx,

@@ -24,7 +24,7 @@ class TooLarge(UserError):
     code = "too_large"
 
 
-@router.post("/api/inbound-email")
+@router.post("/api/inbound-email", name="receive_inbound_email")
 async def inbound_email(
     request: Request,
     ctx: Ctx,
@@ -43,7 +43,7 @@ async def inbound_email(
     return {"status": await receive_raw_email(ctx, raw)}
 
 
-@router.get("/api/console/mail")
+@router.get("/api/console/mail", name="read_mail_log")
 async def mail_log(response: Response, ctx: Ctx, me: CurrentAgent) -> dict[str, Any]:
     """Sent mail (the local mailbox when no SMTP server is set), held inbound mail, mail that
     could not be delivered, and how many emails wait to be sent."""

@@ -21,7 +21,7 @@ router = APIRouter(tags=["metrics"], dependencies=[Depends(limit_address)])
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-@router.get("/api/console/metrics")
+@router.get("/api/console/metrics", name="read_report")
 async def metrics_report(
     ctx: Ctx,
     me: CurrentAgent,
@@ -39,7 +39,7 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-@router.get("/api/console/metrics.csv")
+@router.get("/api/console/metrics.csv", name="export_csv")
 async def metrics_csv(
     ctx: Ctx, me: CurrentAgent, start: date | None = None, end: date | None = None
 ) -> Response:

@@ -27,7 +27,7 @@ def _page(title: str, text: str, extra: str = "", status: int = 200) -> HTMLResp
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
 
-@router.get("/rate/{handoff_id}/{signature}", response_class=HTMLResponse)
+@router.get("/rate/{handoff_id}/{signature}", name="rate_by_link", response_class=HTMLResponse)
 async def rate_from_email(
     handoff_id: str, signature: str, ctx: Ctx, rating: Literal["good", "bad"] = "good"
 ) -> HTMLResponse:
@@ -45,7 +45,9 @@ async def rate_from_email(
     return _page("Thank you!", "Your rating was recorded.", form)
 
 
-@router.post("/rate/{handoff_id}/{signature}/comment", response_class=HTMLResponse)
+@router.post(
+    "/rate/{handoff_id}/{signature}/comment", name="comment_by_link", response_class=HTMLResponse
+)
 async def comment_from_email(
     handoff_id: str, signature: str, ctx: Ctx, comment: str = Form("", max_length=2000)
 ) -> HTMLResponse:

@@ -72,7 +72,7 @@ def contact_from_request(ctx: Ctx, body: ConversationCreate) -> ContactIn:
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", name="start_conversation", status_code=status.HTTP_201_CREATED)
 async def create_conversation(
     body: ConversationCreate, request: Request, response: Response, ctx: Ctx
 ) -> ConversationStarted:
@@ -99,7 +99,7 @@ async def create_conversation(
     )
 
 
-@router.get("/{conversation_id}")
+@router.get("/{conversation_id}", name="read_conversation")
 async def read_conversation(
     conversation: VisitorConversation, response: Response, ctx: Ctx, after: int = 0
 ) -> ConversationPublic:
@@ -116,7 +116,9 @@ async def read_conversation(
     )
 
 
-@router.post("/{conversation_id}/messages", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{conversation_id}/messages", name="post_message", status_code=status.HTTP_201_CREATED
+)
 async def post_message(
     body: MessageCreate,
     conversation: VisitorConversation,
@@ -149,7 +151,7 @@ async def post_message(
     )
 
 
-@router.post("/{conversation_id}/rating")
+@router.post("/{conversation_id}/rating", name="rate_conversation")
 async def rate(
     body: RatingCreate, conversation: VisitorConversation, response: Response, ctx: Ctx
 ) -> dict[str, str]:
