@@ -62,6 +62,7 @@ from baton.web.routes import (
     rating_links,
     widget,
 )
+from baton.web.schemas import Health, Readiness
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -194,11 +195,17 @@ def create_app(
     app.include_router(handoffs.router)
 
     @app.get("/healthz", tags=["ops"], name="check_health")
-    async def healthz() -> JSONResponse:
+    async def healthz() -> Health:
         """The process is up."""
-        return JSONResponse({"status": "ok", "version": __version__})
+        return Health(status="ok", version=__version__)
 
-    @app.get("/readyz", tags=["ops"], name="check_readiness")
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        name="check_readiness",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "Not ready: see `checks`"}},
+    )
     async def readyz() -> JSONResponse:
         """The database (and Redis, when used) answer: ready for traffic."""
         checks: dict[str, str] = {}

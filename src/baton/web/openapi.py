@@ -37,26 +37,46 @@ def operation_id(route: APIRoute) -> str:
 
 
 def install_openapi(app: FastAPI) -> None:
-    """Say that an operation's credentials are all needed together, and that console reads
-    need the session only (the CSRF token is checked on writes)."""
+    """Finish the document FastAPI builds from the routes (see `_finish`)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        schema = build()
-        for methods in schema.get("paths", {}).values():
-            for method, operation in methods.items():
-                if not operation.get("security"):
-                    continue
-                # FastAPI lists each scheme as an alternative; these are required together.
+        if app.openapi_schema is None:
+            app.openapi_schema = _finish(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _finish(schema: dict[str, Any]) -> dict[str, Any]:
+    """What holds for every operation, said once here rather than on each route:
+
+    - an operation with a body can answer 400 (not JSON) and 413 (too large);
+    - a 422 is in the error shape (`web.errors` answers FastAPI's validation errors so), not
+      FastAPI's own `HTTPValidationError`;
+    - an operation's credentials are needed together (FastAPI lists them as alternatives), and
+      console reads need the session only (the CSRF token is checked on writes).
+    """
+    error_body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    for methods in schema.get("paths", {}).values():
+        for method, operation in methods.items():
+            responses = operation.setdefault("responses", {})
+            wanted = [422] if "422" in responses else []
+            if "requestBody" in operation:
+                wanted = [400, 413, 422]
+            for status in wanted:
+                responses[str(status)] = {
+                    "description": _ERROR_DESCRIPTIONS[status],
+                    "content": error_body,
+                }
+            if operation.get("security"):
                 together: dict[str, list[str]] = {}
                 for requirement in operation["security"]:
                     together.update(requirement)
                 if method in ("get", "head"):
                     together.pop("CsrfToken", None)
                 operation["security"] = [together]
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
+    components = schema.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    return schema

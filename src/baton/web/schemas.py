@@ -126,3 +126,22 @@ class RatingCreate(BaseModel):
 
     rating: Literal["good", "bad"]
     comment: str | None = Field(None, max_length=2000)
+
+
+class Rated(BaseModel):
+    rating: Literal["good", "bad"]
+
+
+class CallbackStatus(BaseModel):
+    status: str = Field(description="What became of it: accepted, ignored, posted, held.")
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not ready"]
+    checks: dict[str, str] = Field(description="`ok`, or `failing: <error>`, per dependency.")
+    bot: str

@@ -42,7 +42,7 @@ def _public(view: HandoffView) -> HandoffPublic:
     "",
     name="start_handoff",
     status_code=status.HTTP_201_CREATED,
-    responses=errors(400, 404, 409, 422),
+    responses=errors(404, 409),
 )
 async def start_handoff(
     body: HandoffCreate, response: Response, ctx: Ctx, token: WritingToken
