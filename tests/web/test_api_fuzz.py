@@ -1,9 +1,11 @@
 """Every HTTP endpoint, fed requests generated from the app's own OpenAPI schema (schemathesis):
-whatever the input, the server answers with a 2xx or a clear 4xx, never a 5xx.
+whatever the input, the server answers with a 2xx or a clear 4xx, never a 5xx, and the answer
+is what the schema says: a status it declares, a content type it declares, a body that matches
+the declared schema (the typed answers, and every error in the one error shape).
 
-Requests carry a visitor's token and a signed-in admin's session and CSRF token, so the checks
-behind authentication are reached too; signing out and deactivating are left out, as they would
-end that session for the operations after them.
+Requests carry a visitor's token (an API token on the server-to-server API) and a signed-in
+admin's session and CSRF token, so the checks behind authentication are reached too; signing
+out and deactivating are left out, as they would end that session for the operations after them.
 """
 
 from __future__ import annotations
@@ -16,21 +18,33 @@ import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from baton.config import LimitSettings, Settings
 from baton.services import agents
+from baton.services.api_tokens import SCOPES, create_api_token
 from baton.web.app import create_app
 from tests.conftest import SECRET, ScriptedBot
 
 EXAMPLES_PER_OPERATION = 25
 SKIPPED = ("/api/console/logout", "/api/console/login")
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 @pytest.fixture(scope="module")
 def session(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[TestClient, dict[str, str]]]:
+) -> Iterator[tuple[TestClient, dict[str, str], str]]:
     folder: Path = tmp_path_factory.mktemp("fuzz")
     settings = Settings(
         secret_key=SECRET,  # type: ignore[arg-type]
@@ -55,12 +69,16 @@ def session(
             "/api/console/login", json={"email": "admin@shop.example", "password": "0" * 12}
         )
         visitor = client.post("/api/conversations", json={}).json()
+        api_token = client.portal.call(  # type: ignore[union-attr]
+            lambda: create_api_token(ctx, "fuzz", SCOPES)
+        )
         yield (
             client,
             {
                 "X-CSRF-Token": login.json()["csrf_token"],
                 "Authorization": f"Bearer {visitor['token']}",
             },
+            f"Bearer {api_token.secret}",
         )
 
 
@@ -76,9 +94,11 @@ def _operations() -> list[Any]:
     "operation", _operations(), ids=lambda op: f"{op.method.upper()} {op.path}"
 )
 def test_no_input_makes_the_server_fail(
-    operation: Any, session: tuple[TestClient, dict[str, str]]
+    operation: Any, session: tuple[TestClient, dict[str, str], str]
 ) -> None:
-    client, credentials = session
+    client, credentials, api_token = session
+    if operation.path.startswith("/api/v1/"):
+        credentials = {**credentials, "Authorization": api_token}
 
     @settings(
         max_examples=EXAMPLES_PER_OPERATION,
@@ -99,6 +119,6 @@ def test_no_input_makes_the_server_fail(
             json=request.get("json"),
             content=body if isinstance(body, bytes | str) else None,
         )
-        case.validate_response(response, checks=[not_a_server_error])
+        case.validate_response(response, checks=CHECKS)
 
     check()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from baton import __version__
-from baton.cli import agents, check, contacts, db, evaluate, kb, reports, serve, setup
+from baton.cli import agents, check, contacts, db, evaluate, kb, reports, serve, setup, tokens
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Baton: chatbot-to-human handoff."
@@ -41,3 +41,4 @@ app.add_typer(check.app, name="check")
 app.add_typer(agents.app, name="agent")
 app.add_typer(contacts.app, name="contact")
 app.add_typer(evaluate.app, name="eval")
+app.add_typer(tokens.app, name="token")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -169,12 +169,14 @@ async def start_handoff(
     *,
     history: Sequence[Turn],
     article_title: str | None = None,
+    summary_line: str | None = None,
 ) -> HandoffStart:
     """Hand the conversation to a human inside `tx`; returns what the bot tells the customer.
 
     Live when live chat is on, the business is open and an agent has room; otherwise an email
     ticket (asking for the email only when it is missing), with the after-hours script when
     closed. The promise is computed from business hours and the SLA and stored.
+    `summary_line` replaces the generated one-line summary (a caller that knows better).
     """
     now = ctx.clock.now()
     if await get_open_handoff(tx.session, conversation.id) is not None:
@@ -188,6 +190,8 @@ async def start_handoff(
     promise, promise_text = _promise(ctx, conversation, now)
     view = ContactView(contact.name, contact.email, dict(contact.attributes)) if contact else None
     summary = summarise_handoff(history, reasons, view, article_title)
+    if summary_line:
+        summary = replace(summary, line=summary_line)
     handoff = Handoff(
         id=str(uuid.uuid4()),
         conversation_id=conversation.id,
@@ -381,14 +385,18 @@ async def escalate(
     reasons: Sequence[ReasonCategory],
     *,
     note: str = "handed over by request",
+    summary: str | None = None,
 ) -> Handoff:
-    """Hand the conversation to a human now, for `reasons` (the console, integrations, tests)."""
+    """Hand the conversation to a human now, for `reasons` (the console, integrations, the
+    API, tests); `summary`, when given, is the line agents read first."""
     async with transaction(ctx) as tx:
         conversation = await lock_conversation(tx.session, conversation_id)
         contact = await tx.session.get(Contact, conversation.contact_id)
         history = await list_turns(tx.session, conversation_id)
         decision = PolicyDecision(DecisionKind.ESCALATE, 1.0, tuple(reasons), (), note)
-        start = await start_handoff(ctx, tx, conversation, contact, decision, history=history)
+        start = await start_handoff(
+            ctx, tx, conversation, contact, decision, history=history, summary_line=summary
+        )
         message = Message(
             conversation_id=conversation_id,
             author="bot",

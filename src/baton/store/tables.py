@@ -249,3 +249,17 @@ class Deletion(Base):
     requested_by: Mapped[str] = mapped_column(String(200))
     removed: Mapped[dict[str, Any]] = mapped_column(default=dict)  # rows removed, by table
     created_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A token another system calls the API with. Only its hash is kept: shown once, at creation."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

@@ -52,8 +52,18 @@ from baton.store.database import (
 from baton.web import ws
 from baton.web.errors import install_error_handlers
 from baton.web.limits import BodySizeLimit
+from baton.web.openapi import install_openapi, operation_id
 from baton.web.rate_limits import RateLimiter
-from baton.web.routes import console, integrations, mail, metrics, rating_links, widget
+from baton.web.routes import (
+    console,
+    handoffs,
+    integrations,
+    mail,
+    metrics,
+    rating_links,
+    widget,
+)
+from baton.web.schemas import Health, Readiness
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -159,8 +169,11 @@ def create_app(
         title="Baton",
         version=__version__,
         summary="Chatbot-to-human handoff: the widget, console and handoff APIs.",
+        description="How to call it, with each credential and the error shape: docs/api.md.",
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
+    install_openapi(app)
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter()
     app.state.inline_jobs = asyncio.Semaphore(INLINE_JOBS)
@@ -183,13 +196,20 @@ def create_app(
     app.include_router(metrics.router)
     app.include_router(mail.router)
     app.include_router(integrations.router)
+    app.include_router(handoffs.router)
 
-    @app.get("/healthz", tags=["ops"])
-    async def healthz() -> JSONResponse:
+    @app.get("/healthz", tags=["ops"], name="check_health")
+    async def healthz() -> Health:
         """The process is up."""
-        return JSONResponse({"status": "ok", "version": __version__})
+        return Health(status="ok", version=__version__)
 
-    @app.get("/readyz", tags=["ops"])
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        name="check_readiness",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "Not ready: see `checks`"}},
+    )
     async def readyz() -> JSONResponse:
         """The database (and Redis, when used) answer: ready for traffic."""
         checks: dict[str, str] = {}

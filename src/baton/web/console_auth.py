@@ -9,14 +9,14 @@ import secrets
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
 
 from baton.services.auth import Forbidden, Unauthorized, session_agent
 from baton.store.tables import Agent
 from baton.web.deps import Ctx
+from baton.web.security import CSRF_HEADER, SESSION_COOKIE, console_session, csrf_token
 
-SESSION_COOKIE = "baton_session"
-CSRF_HEADER = "x-csrf-token"
+__all__ = ["CSRF_HEADER", "SESSION_COOKIE", "CurrentAdmin", "CurrentAgent", "SignedInAgent"]
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -26,13 +26,17 @@ class SignedInAgent:
     csrf_token: str
 
 
-async def current_agent(request: Request, ctx: Ctx) -> SignedInAgent:
-    token = request.cookies.get(SESSION_COOKIE)
+async def current_agent(
+    request: Request,
+    ctx: Ctx,
+    token: Annotated[str | None, Security(console_session)],
+    sent_csrf: Annotated[str | None, Security(csrf_token)],
+) -> SignedInAgent:
     if not token:
         raise Unauthorized("sign in to the console")
     agent, csrf = await session_agent(ctx, token)
     if request.method not in SAFE_METHODS:
-        sent = request.headers.get(CSRF_HEADER, "")
+        sent = sent_csrf or ""
         if not secrets.compare_digest(sent.encode(), csrf.encode()):
             raise Forbidden("missing or wrong CSRF token", code="csrf_failed")
     return SignedInAgent(agent, csrf)

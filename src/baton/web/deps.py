@@ -5,13 +5,15 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials
 
 from baton.services.context import ServiceContext
 from baton.services.conversations import access_conversation
-from baton.services.errors import RateLimited, UserError
+from baton.services.errors import NotFound, RateLimited, UserError
 from baton.store.tables import Conversation
 from baton.web.rate_limits import RateLimiter
+from baton.web.security import conversation_token
 
 
 class Unauthorized(UserError):
@@ -50,15 +52,15 @@ def limit_address(request: Request, ctx: Ctx) -> None:
 async def visitor_conversation(
     ctx: Ctx,
     conversation_id: str,
-    authorization: Annotated[str | None, Header()] = None,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(conversation_token)],
 ) -> Conversation:
     """The conversation the visitor's bearer token opens (tokens never travel in URLs)."""
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = credentials.credentials.strip() if credentials else ""
+    if not token:
         raise Unauthorized("send the conversation token as 'Authorization: Bearer <token>'")
     if len(conversation_id) > 64:
-        raise UserError("no such conversation", code="not_found")
-    return await access_conversation(ctx, conversation_id, token.strip())
+        raise NotFound("no such conversation")
+    return await access_conversation(ctx, conversation_id, token)
 
 
 VisitorConversation = Annotated[Conversation, Depends(visitor_conversation)]

@@ -40,6 +40,16 @@ class ContactCreate(BaseModel):
         return value
 
 
+def known_timezone(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("unknown time zone; expected an IANA name such as Europe/Paris") from None
+    return value
+
+
 class ConversationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -52,18 +62,7 @@ class ConversationCreate(BaseModel):
     )
     timezone: str | None = Field(None, max_length=64, description="IANA name, e.g. Europe/Paris")
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                "unknown time zone; expected an IANA name such as Europe/Paris"
-            ) from None
-        return value
+    _known_timezone = field_validator("timezone")(known_timezone)
 
 
 class MessageCreate(BaseModel):
@@ -127,3 +126,22 @@ class RatingCreate(BaseModel):
 
     rating: Literal["good", "bad"]
     comment: str | None = Field(None, max_length=2000)
+
+
+class Rated(BaseModel):
+    rating: Literal["good", "bad"]
+
+
+class CallbackStatus(BaseModel):
+    status: str = Field(description="What became of it: accepted, ignored, posted, held.")
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not ready"]
+    checks: dict[str, str] = Field(description="`ok`, or `failing: <error>`, per dependency.")
+    bot: str

@@ -7,7 +7,7 @@ signature, or a stale timestamp, is a 401 and changes nothing.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -19,9 +19,23 @@ from baton.domain.integration_settings import IntegrationSettings
 from baton.services import integrations
 from baton.services.errors import InvalidInput
 from baton.web.console_auth import CurrentAdmin
+from baton.web.console_schemas import (
+    WebhookDeliveryList,
+    WebhookEnabled,
+    WebhookEndpointAdded,
+    WebhookEndpointList,
+)
 from baton.web.deps import Ctx, Unauthorized, limit_address
+from baton.web.openapi import errors
+from baton.web.schemas import CallbackStatus
 
-router = APIRouter(tags=["integrations"], dependencies=[Depends(limit_address)])
+router = APIRouter(
+    tags=["integrations"],
+    dependencies=[Depends(limit_address)],
+    responses=errors(401, 429, 503),
+)
+# The admins' webhook operations: admins only (403, and the CSRF token on writes).
+ADMIN = errors(403)
 
 
 def integration_settings(ctx: Ctx) -> IntegrationSettings:
@@ -57,8 +71,10 @@ def _private(response: Response) -> None:
 # --- callbacks --------------------------------------------------------------------------------
 
 
-@router.post("/api/integrations/zendesk/webhook")
-async def zendesk_webhook(request: Request, ctx: Ctx, settings: Integrations) -> dict[str, str]:
+@router.post(
+    "/api/integrations/zendesk/webhook", name="receive_zendesk_webhook", responses=errors(422)
+)
+async def zendesk_webhook(request: Request, ctx: Ctx, settings: Integrations) -> CallbackStatus:
     """Zendesk says a ticket changed (a reply, a status): Baton reads the ticket in a job."""
     body = await request.body()
     secret = settings.zendesk.webhook_secret
@@ -83,10 +99,15 @@ async def zendesk_webhook(request: Request, ctx: Ctx, settings: Integrations) ->
     accepted = await integrations.receive_zendesk_callback(
         ctx, ticket_id, invocation_id=invocation[:100] if invocation else None
     )
-    return {"status": "accepted" if accepted else "ignored"}
+    return CallbackStatus(status="accepted" if accepted else "ignored")
 
 
-@router.post("/api/integrations/slack/interactions")
+@router.post(
+    "/api/integrations/slack/interactions",
+    name="receive_slack_interaction",
+    response_class=Response,
+    responses={200: {"description": "Acknowledged (an empty body)"}, **errors(422)},
+)
 async def slack_interactions(request: Request, ctx: Ctx, settings: Integrations) -> Response:
     """Slack's interactivity requests (a click on "Open in Baton"): verified, acknowledged."""
     body = await request.body()
@@ -112,24 +133,31 @@ async def slack_interactions(request: Request, ctx: Ctx, settings: Integrations)
 # --- the admins' webhook subscriptions ---------------------------------------------------------
 
 
-@router.get("/api/console/webhooks")
-async def list_endpoints(response: Response, ctx: Ctx, admin: CurrentAdmin) -> dict[str, Any]:
+@router.get("/api/console/webhooks", name="list_webhooks", responses=ADMIN)
+async def list_endpoints(response: Response, ctx: Ctx, admin: CurrentAdmin) -> WebhookEndpointList:
     _private(response)
     rows = await integrations.list_webhook_endpoints(ctx)
-    return {
-        "endpoints": [integrations.endpoint_data(row) for row in rows],
-        "event_types": list(integrations.WEBHOOK_EVENT_TYPES),
-    }
+    return WebhookEndpointList.model_validate(
+        {
+            "endpoints": [integrations.endpoint_data(row) for row in rows],
+            "event_types": list(integrations.WEBHOOK_EVENT_TYPES),
+        }
+    )
 
 
-@router.post("/api/console/webhooks", status_code=201)
+@router.post(
+    "/api/console/webhooks",
+    name="add_webhook",
+    status_code=201,
+    responses=ADMIN,
+)
 async def create_endpoint(
     body: EndpointCreate,
     response: Response,
     ctx: Ctx,
     admin: CurrentAdmin,
     settings: Integrations,
-) -> dict[str, Any]:
+) -> WebhookEndpointAdded:
     """Subscribe a URL; the answer carries the signing secret, shown this once."""
     _private(response)
     allow = settings.webhooks.allow_private_targets
@@ -145,32 +173,50 @@ async def create_endpoint(
         acting=admin.agent.id,
         check_url=check,
     )
-    return {**integrations.endpoint_data(created.endpoint), "secret": created.secret}
+    return WebhookEndpointAdded.model_validate(
+        {**integrations.endpoint_data(created.endpoint), "secret": created.secret}
+    )
 
 
-@router.delete("/api/console/webhooks/{endpoint_id}", status_code=204)
+@router.delete(
+    "/api/console/webhooks/{endpoint_id}",
+    name="remove_webhook",
+    status_code=204,
+    response_class=Response,
+    responses={**ADMIN, **errors(404)},
+)
 async def delete_endpoint(endpoint_id: str, ctx: Ctx, admin: CurrentAdmin) -> Response:
     await integrations.delete_webhook_endpoint(ctx, endpoint_id[:64], acting=admin.agent.id)
     return Response(status_code=204)
 
 
-@router.post("/api/console/webhooks/{endpoint_id}/enable")
-async def enable_endpoint(endpoint_id: str, ctx: Ctx, admin: CurrentAdmin) -> dict[str, bool]:
+@router.post(
+    "/api/console/webhooks/{endpoint_id}/enable",
+    name="enable_webhook",
+    responses={**ADMIN, **errors(404, 409)},
+)
+async def enable_endpoint(endpoint_id: str, ctx: Ctx, admin: CurrentAdmin) -> WebhookEnabled:
     await integrations.enable_webhook_endpoint(ctx, endpoint_id[:64], acting=admin.agent.id)
-    return {"active": True}
+    return WebhookEnabled(active=True)
 
 
-@router.get("/api/console/webhooks/deliveries")
+@router.get(
+    "/api/console/webhooks/deliveries",
+    name="list_webhook_deliveries",
+    responses=ADMIN,
+)
 async def list_deliveries(
     response: Response,
     ctx: Ctx,
     admin: CurrentAdmin,
     endpoint_id: str | None = None,
     status: Literal["pending", "retrying", "delivered", "dead"] | None = None,
-) -> dict[str, Any]:
+) -> WebhookDeliveryList:
     """Recent deliveries with their status and last error; `?status=dead` for dead letters."""
     _private(response)
     rows = await integrations.list_webhook_deliveries(
         ctx, endpoint_id=endpoint_id[:64] if endpoint_id else None, status=status
     )
-    return {"deliveries": [integrations.delivery_data(row) for row in rows]}
+    return WebhookDeliveryList.model_validate(
+        {"deliveries": [integrations.delivery_data(row) for row in rows]}
+    )

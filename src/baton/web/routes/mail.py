@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 
@@ -14,9 +14,14 @@ from baton.services.email_queue import MAIL_JOB_KINDS
 from baton.services.errors import UserError
 from baton.services.jobs import outbox_backlog
 from baton.web.console_auth import CurrentAgent
+from baton.web.console_schemas import MailLog
 from baton.web.deps import Ctx, limit_address
+from baton.web.openapi import errors
+from baton.web.schemas import CallbackStatus
 
-router = APIRouter(tags=["email"], dependencies=[Depends(limit_address)])
+router = APIRouter(
+    tags=["email"], dependencies=[Depends(limit_address)], responses=errors(401, 429, 503)
+)
 
 
 class TooLarge(UserError):
@@ -24,12 +29,12 @@ class TooLarge(UserError):
     code = "too_large"
 
 
-@router.post("/api/inbound-email")
+@router.post("/api/inbound-email", name="receive_inbound_email", responses=errors(413))
 async def inbound_email(
     request: Request,
     ctx: Ctx,
     x_baton_inbound_secret: Annotated[str | None, Header()] = None,
-) -> dict[str, str]:
+) -> CallbackStatus:
     """Raw MIME from a mail provider's inbound webhook; the shared secret is required."""
     secret = ctx.settings.email.inbound_webhook_secret
     given = x_baton_inbound_secret or ""
@@ -40,11 +45,11 @@ async def inbound_email(
     raw = await request.body()
     if len(raw) > ctx.settings.email.max_inbound_bytes:
         raise TooLarge("email larger than max_inbound_bytes")
-    return {"status": await receive_raw_email(ctx, raw)}
+    return CallbackStatus(status=await receive_raw_email(ctx, raw))
 
 
-@router.get("/api/console/mail")
-async def mail_log(response: Response, ctx: Ctx, me: CurrentAgent) -> dict[str, Any]:
+@router.get("/api/console/mail", name="read_mail_log")
+async def mail_log(response: Response, ctx: Ctx, me: CurrentAgent) -> MailLog:
     """Sent mail (the local mailbox when no SMTP server is set), held inbound mail, mail that
     could not be delivered, and how many emails wait to be sent."""
     response.headers["Cache-Control"] = "private, no-store"
@@ -55,33 +60,35 @@ async def mail_log(response: Response, ctx: Ctx, me: CurrentAgent) -> dict[str, 
         for (kind, status), count in backlog.items()
         if kind in MAIL_JOB_KINDS and status in ("pending", "running")
     )
-    return {
-        "waiting": waiting,
-        "failed": [
-            {
-                "id": job.id,
-                "kind": job.kind,
-                "attempts": job.attempts,
-                "reason": job.last_error,
-                "payload": job.payload,
-                "created_at": job.created_at.isoformat(),
-            }
-            for job in failed
-        ],
-        "mail": [
-            {
-                "id": m.id,
-                "direction": m.direction,
-                "status": m.status,
-                "kind": m.kind,
-                "conversation_id": m.conversation_id,
-                "sender": m.sender,
-                "recipients": m.recipients,
-                "subject": m.subject,
-                "reason": m.reason,
-                "raw": m.raw,
-                "created_at": m.created_at.isoformat(),
-            }
-            for m in await list_mail(ctx)
-        ],
-    }
+    return MailLog.model_validate(
+        {
+            "waiting": waiting,
+            "failed": [
+                {
+                    "id": job.id,
+                    "kind": job.kind,
+                    "attempts": job.attempts,
+                    "reason": job.last_error,
+                    "payload": job.payload,
+                    "created_at": job.created_at.isoformat(),
+                }
+                for job in failed
+            ],
+            "mail": [
+                {
+                    "id": m.id,
+                    "direction": m.direction,
+                    "status": m.status,
+                    "kind": m.kind,
+                    "conversation_id": m.conversation_id,
+                    "sender": m.sender,
+                    "recipients": m.recipients,
+                    "subject": m.subject,
+                    "reason": m.reason,
+                    "raw": m.raw,
+                    "created_at": m.created_at.isoformat(),
+                }
+                for m in await list_mail(ctx)
+            ],
+        }
+    )

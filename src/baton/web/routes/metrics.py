@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
-from typing import Any
 
 from fastapi import APIRouter, Depends, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -14,24 +13,31 @@ from baton.runtime.telemetry import OUTBOX_JOBS, REGISTRY
 from baton.services.jobs import outbox_backlog
 from baton.services.metrics import build_report, handoff_rows, load_records, period_of
 from baton.web.console_auth import CurrentAgent
+from baton.web.console_schemas import MetricsReport
 from baton.web.deps import Ctx, limit_address
+from baton.web.openapi import errors
 
-router = APIRouter(tags=["metrics"], dependencies=[Depends(limit_address)])
+router = APIRouter(
+    tags=["metrics"],
+    dependencies=[Depends(limit_address)],
+    responses=errors(401, 422, 429, 503),
+)
 # Spreadsheet programs run cells that start with these; a leading quote keeps them text.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-@router.get("/api/console/metrics")
+@router.get("/api/console/metrics", name="read_report")
 async def metrics_report(
     ctx: Ctx,
     me: CurrentAgent,
     response: Response,
     start: date | None = None,
     end: date | None = None,
-) -> dict[str, Any]:
+) -> MetricsReport:
     """Every handoff-quality measure for the period, as JSON."""
     response.headers["Cache-Control"] = "private, no-store"
-    return await build_report(ctx, period_of(start, end, ctx.clock.now().date()))
+    report = await build_report(ctx, period_of(start, end, ctx.clock.now().date()))
+    return MetricsReport.model_validate(report)
 
 
 def safe_cell(value: object) -> str:
@@ -39,7 +45,12 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-@router.get("/api/console/metrics.csv")
+@router.get(
+    "/api/console/metrics.csv",
+    name="export_csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
 async def metrics_csv(
     ctx: Ctx, me: CurrentAgent, start: date | None = None, end: date | None = None
 ) -> Response:

@@ -11,8 +11,21 @@ from fastapi.responses import HTMLResponse
 from baton.services.errors import UserError
 from baton.services.satisfaction import add_comment_by_link, rate_by_link
 from baton.web.deps import Ctx, limit_address
+from baton.web.openapi import errors
 
-router = APIRouter(tags=["satisfaction"], dependencies=[Depends(limit_address)])
+# The customer reads a page, never JSON: a wrong link (404) or a second answer (409) is a page
+# too. Bad query or form values (422) and the limits (429, 503) answer in the error shape.
+PAGE = {"content": {"text/html": {"schema": {"type": "string"}}}}
+router = APIRouter(
+    tags=["satisfaction"],
+    dependencies=[Depends(limit_address)],
+    responses={
+        200: {"description": "A thank-you page", **PAGE},
+        404: {"description": "No such rating link", **PAGE},
+        409: {"description": "Already answered", **PAGE},
+        **errors(422, 429, 503),
+    },
+)
 
 _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
@@ -27,7 +40,7 @@ def _page(title: str, text: str, extra: str = "", status: int = 200) -> HTMLResp
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
 
-@router.get("/rate/{handoff_id}/{signature}", response_class=HTMLResponse)
+@router.get("/rate/{handoff_id}/{signature}", name="rate_by_link", response_class=HTMLResponse)
 async def rate_from_email(
     handoff_id: str, signature: str, ctx: Ctx, rating: Literal["good", "bad"] = "good"
 ) -> HTMLResponse:
@@ -45,7 +58,9 @@ async def rate_from_email(
     return _page("Thank you!", "Your rating was recorded.", form)
 
 
-@router.post("/rate/{handoff_id}/{signature}/comment", response_class=HTMLResponse)
+@router.post(
+    "/rate/{handoff_id}/{signature}/comment", name="comment_by_link", response_class=HTMLResponse
+)
 async def comment_from_email(
     handoff_id: str, signature: str, ctx: Ctx, comment: str = Form("", max_length=2000)
 ) -> HTMLResponse:

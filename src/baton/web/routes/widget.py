@@ -16,14 +16,15 @@ from baton.services.errors import InvalidInput
 from baton.services.events import latest_event_id
 from baton.services.satisfaction import rate_conversation
 from baton.web.deps import Ctx, VisitorConversation, check_rate, client_address, limit_address
+from baton.web.openapi import errors
 from baton.web.schemas import (
     ConversationCreate,
     ConversationPublic,
     ConversationStarted,
-    ErrorBody,
     MessageCreate,
     MessagePosted,
     MessagePublic,
+    Rated,
     RatingCreate,
 )
 
@@ -31,14 +32,10 @@ router = APIRouter(
     prefix="/api/conversations",
     tags=["widget"],
     dependencies=[Depends(limit_address)],
-    responses={
-        400: {"model": ErrorBody},
-        401: {"model": ErrorBody},
-        404: {"model": ErrorBody},
-        422: {"model": ErrorBody},
-        429: {"model": ErrorBody},
-    },
+    responses=errors(429, 503),
 )
+# A conversation's operations: its token (401), the conversation (404).
+ONE_CONVERSATION = errors(401, 404)
 
 
 def _no_store(response: Response) -> None:
@@ -72,7 +69,7 @@ def contact_from_request(ctx: Ctx, body: ConversationCreate) -> ContactIn:
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", name="start_conversation", status_code=status.HTTP_201_CREATED)
 async def create_conversation(
     body: ConversationCreate, request: Request, response: Response, ctx: Ctx
 ) -> ConversationStarted:
@@ -99,7 +96,7 @@ async def create_conversation(
     )
 
 
-@router.get("/{conversation_id}")
+@router.get("/{conversation_id}", name="read_conversation", responses=ONE_CONVERSATION)
 async def read_conversation(
     conversation: VisitorConversation, response: Response, ctx: Ctx, after: int = 0
 ) -> ConversationPublic:
@@ -116,7 +113,16 @@ async def read_conversation(
     )
 
 
-@router.post("/{conversation_id}/messages", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{conversation_id}/messages",
+    name="post_message",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": MessagePosted, "description": "A retried message (same client_id)"},
+        **errors(409),
+        **ONE_CONVERSATION,
+    },
+)
 async def post_message(
     body: MessageCreate,
     conversation: VisitorConversation,
@@ -149,11 +155,15 @@ async def post_message(
     )
 
 
-@router.post("/{conversation_id}/rating")
+@router.post(
+    "/{conversation_id}/rating",
+    name="rate_conversation",
+    responses={**errors(409), **ONE_CONVERSATION},
+)
 async def rate(
     body: RatingCreate, conversation: VisitorConversation, response: Response, ctx: Ctx
-) -> dict[str, str]:
+) -> Rated:
     """Answer the satisfaction question: good or bad, with an optional comment (once)."""
     await rate_conversation(ctx, conversation.id, body.rating, body.comment)
     _no_store(response)
-    return {"rating": body.rating}
+    return Rated(rating=body.rating)
