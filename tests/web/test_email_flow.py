@@ -393,3 +393,21 @@ def test_a_mail_loop_is_held_after_the_hourly_cap(client: TestClient, clock: Fro
         "reply 1",
         "reply 2",
     ]
+
+
+def test_a_reply_with_an_attachment_over_64_kib_is_accepted(client: TestClient) -> None:
+    conversation_id, auth = _escalate(client)
+    message = EmailMessage()
+    message["From"] = "Ana <ana@example.com>"
+    message["To"] = f"reply+{_token(client, conversation_id)}@reply.lumen.example"
+    message["Subject"] = "Re: Chat escalation"
+    message.set_content("Here is the photo of the damage.")
+    message.add_attachment(bytes(300_000), maintype="image", subtype="png", filename="damage.png")
+    raw = bytes(message)
+    assert len(raw) > 64 * 1024
+    assert _post(client, raw).json() == {"status": "posted"}
+    messages = client.get(f"/api/conversations/{conversation_id}", headers=auth).json()["messages"]
+    assert messages[-1]["body"] == "Here is the photo of the damage."
+    # Over the configured mail size it is still refused, before it is read.
+    too_big = b"x" * (_ctx(client).settings.email.max_inbound_bytes + 1)
+    assert _post(client, too_big).status_code == 413

@@ -17,6 +17,7 @@ from baton.web.console_auth import CurrentAgent
 from baton.web.deps import Ctx, limit_address
 
 router = APIRouter(tags=["email"], dependencies=[Depends(limit_address)])
+INBOUND_EMAIL_PATH = "/api/inbound-email"
 
 
 class TooLarge(UserError):
@@ -24,7 +25,7 @@ class TooLarge(UserError):
     code = "too_large"
 
 
-@router.post("/api/inbound-email")
+@router.post(INBOUND_EMAIL_PATH)
 async def inbound_email(
     request: Request,
     ctx: Ctx,
