@@ -7,12 +7,13 @@ crash sends the same Message-ID again, which mail clients collapse.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from baton.channels.email_in import InboundMailError, parse_inbound
+from baton.channels.email_in import InboundMail, InboundMailError, parse_inbound
 from baton.channels.email_out import (
     EscalationContent,
     MailTransport,
@@ -182,29 +183,43 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
     ctx.jobs.register(REPLY_EMAIL_JOB, reply)
 
 
-async def receive_raw_email(ctx: ServiceContext, raw: bytes) -> str:
-    """An inbound email from the SMTP receiver or the webhook: posted, or held with why."""
-    settings = ctx.settings.email
-    try:
-        mail = parse_inbound(raw, settings)
-    except InboundMailError as exc:
-        await record_mail(
-            ctx,
-            direction="in",
-            status="held",
-            kind="inbound",
-            raw=raw[: settings.max_inbound_bytes].decode("utf-8", "replace"),
-            reason=f"unreadable: {exc.reason}",
-        )
-        return "held"
+async def read_inbound_email(ctx: ServiceContext, raw: bytes) -> InboundMail:
+    """Parse a raw email in a worker thread: a hostile mail costs CPU, never the event loop."""
+    return await asyncio.to_thread(parse_inbound, raw, ctx.settings.email)
+
+
+async def hold_unreadable_email(ctx: ServiceContext, raw: bytes, error: InboundMailError) -> None:
+    """Keep a mail that cannot be read in the mail log, with why."""
+    await record_mail(
+        ctx,
+        direction="in",
+        status="held",
+        kind="inbound",
+        raw=raw[: ctx.settings.email.max_inbound_bytes].decode("utf-8", "replace"),
+        reason=f"unreadable: {error.reason}",
+    )
+
+
+async def receive_inbound_email(ctx: ServiceContext, mail: InboundMail) -> str:
+    """A parsed inbound email: posted, or held with why."""
     tokens = mail.reply_tokens or ((mail.reply_token,) if mail.reply_token else ())
     return await post_email_reply(
         ctx,
         tokens=tokens,
         sender=mail.from_address,
         text=mail.new_text or mail.text,
-        raw=raw.decode("utf-8", "replace"),
+        raw=mail.raw.decode("utf-8", "replace"),
         subject=mail.subject,
         message_id=mail.message_id,
         automatic_reason=mail.automatic_reason if mail.is_automatic else None,
     )
+
+
+async def receive_raw_email(ctx: ServiceContext, raw: bytes) -> str:
+    """An inbound email from the SMTP receiver or the webhook: posted, or held with why."""
+    try:
+        mail = await read_inbound_email(ctx, raw)
+    except InboundMailError as exc:
+        await hold_unreadable_email(ctx, raw, exc)
+        return "held"
+    return await receive_inbound_email(ctx, mail)

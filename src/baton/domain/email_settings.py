@@ -81,6 +81,19 @@ class EmailSettings(BaseModel):
     inbound_smtp_port: int | None = Field(
         None, ge=1, le=65535, description="Port of the built-in SMTP receiver."
     )
+    inbound_smtp_mails_per_minute_per_client: int = Field(
+        30,
+        ge=1,
+        description="Mails one connecting address may send the SMTP receiver per minute.",
+    )
+    inbound_smtp_mails_per_minute_per_sender: int = Field(
+        10,
+        ge=1,
+        description="Mails one sending address (MAIL FROM) may send the SMTP receiver per minute.",
+    )
+    inbound_smtp_mails_per_connection: int = Field(
+        20, ge=1, description="Mails one SMTP connection may carry before it is closed."
+    )
     inbound_webhook_secret: SecretStr | None = Field(
         None,
         description="Shared secret that signs inbound mail posted by a mail provider's webhook.",
