@@ -78,6 +78,10 @@ class InboundMail:
     raw: bytes = field(repr=False)
     reply_tokens: tuple[str, ...] = ()
     attachment_names: tuple[str, ...] = ()
+    # From the receiving server's Authentication-Results (`[email] authserv_id`): whether it
+    # said anything, and the domains whose DMARC or DKIM check passed.
+    authentication_checked: bool = False
+    authenticated_domains: frozenset[str] = frozenset()
 
 
 def parse_inbound(raw: bytes, settings: EmailSettings) -> InboundMail:
@@ -163,6 +167,9 @@ def _parse(raw: bytes, settings: EmailSettings) -> InboundMail:
     tokens = tuple(dict.fromkeys(_find_tokens(message, settings.reply_domain)))
     text, source = _body_text(message)
     reason = automatic_reason(message, from_address)
+    checked, domains = authentication_results(
+        [str(v) for v in message.get_all("Authentication-Results") or []], settings.authserv_id
+    )
     return InboundMail(
         from_address=from_address,
         from_name=from_name,
@@ -179,6 +186,8 @@ def _parse(raw: bytes, settings: EmailSettings) -> InboundMail:
         raw=raw,
         reply_tokens=tokens,
         attachment_names=tuple(_attachment_names(message)),
+        authentication_checked=checked,
+        authenticated_domains=domains,
     )
 
 
@@ -242,6 +251,43 @@ def _message_ids(value: object) -> Iterable[str]:
 
 def _one_line(value: str) -> str:
     return " ".join("".join(ch if ch.isprintable() else " " for ch in value).split())[:500]
+
+
+# --- sender authentication (RFC 8601) ---------------------------------------------------------
+
+_COMMENT = re.compile(r"\([^()]*\)")
+_RESULT = re.compile(r"^\s*(dmarc|dkim)\s*=\s*([a-z]+)", re.IGNORECASE)
+_PROPERTY = re.compile(r"header\.(from|d|i)\s*=\s*\"?([^\s;\"]+)", re.IGNORECASE)
+
+
+def authentication_results(
+    values: list[str], authserv_id: str | None
+) -> tuple[bool, frozenset[str]]:
+    """(checked, domains): the topmost Authentication-Results written by our receiving server
+    (`authserv_id`), and the domains its DMARC or DKIM checks passed.
+
+    Anyone can write the header into a mail, so only the receiving server's own counts, and
+    only the topmost: that server adds its header above those the mail arrived with.
+    """
+    if not authserv_id:
+        return False, frozenset()
+    wanted = authserv_id.strip().lower()
+    for value in values:
+        text = " ".join(_COMMENT.sub(" ", value).split())
+        server, _, results = text.partition(";")
+        if (server.split() or [""])[0].lower() != wanted:
+            continue
+        domains: set[str] = set()
+        for result in results.split(";"):
+            method = _RESULT.match(result)
+            if method is None or method.group(2).lower() != "pass":
+                continue
+            for name, given in _PROPERTY.findall(result):
+                domain = given.rpartition("@")[2].lower().rstrip(".")
+                if name.lower() in ("from", "d", "i") and domain:
+                    domains.add(domain)
+        return True, frozenset(domains)
+    return False, frozenset()
 
 
 # --- automatic mail ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ crash sends the same Message-ID again, which mail clients collapse.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from datetime import UTC
 from typing import Any
@@ -28,21 +29,28 @@ from baton.channels.email_out import (
 )
 from baton.services.context import ServiceContext
 from baton.services.email import (
+    HeldReply,
+    claim_held_reply,
+    post_confirmed_reply,
     post_email_reply,
     read_alert_recipient,
+    read_held_reply_notice,
     read_rating_request,
     read_reply_for_email,
     record_mail,
+    team_reply_token,
 )
 from baton.services.email_queue import (
     ALERT_EMAIL_JOB,
     CONFIRMATION_EMAIL_JOB,
     ESCALATION_EMAIL_JOB,
+    HELD_REPLY_NOTICE_JOB,
     RATING_EMAIL_JOB,
     REPLY_EMAIL_JOB,
 )
 from baton.services.handoff_brief import HandoffBrief, handoff_brief
 from baton.services.satisfaction import rating_link
+from baton.store.tables import Message
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +98,11 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
 
     async def escalation(payload: dict[str, Any]) -> None:
         view = await handoff_brief(ctx, str(payload["handoff_id"]))
-        message = build_escalation_email(
-            escalation_content(view), settings, sent_at=ctx.clock.now()
+        # The team replies to an address of its own, which the customer never sees.
+        content = dataclasses.replace(
+            escalation_content(view), reply_token=team_reply_token(ctx, view.reply_token)
         )
+        message = build_escalation_email(content, settings, sent_at=ctx.clock.now())
         await send(message, "escalation", view.conversation_id)
 
     async def confirmation(payload: dict[str, Any]) -> None:
@@ -176,6 +186,29 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
         )
         await send(message, "rating", "")
 
+    async def held_reply_notice(payload: dict[str, Any]) -> None:
+        mail_id = int(payload["mail_id"])
+        to, subject = await read_held_reply_notice(ctx, mail_id)
+        if not to:
+            return
+        text = (
+            "An email in your name came back to a customer's conversation, but nothing shows "
+            "that you sent it, so it was not posted.\n\n"
+            f"Subject: {subject}\n\n"
+            "If you sent it, confirm it in the console's mailbox; if not, someone tried to "
+            f"write as you and it stays held:\n\n{ctx.settings.public_url}/console/mailbox\n"
+        )
+        message = build_notice(
+            to=to,
+            subject="Confirm a reply sent in your name",
+            text=text,
+            message_id=f"<held-{mail_id}@{settings.reply_domain}>",
+            settings=settings,
+            sent_at=ctx.clock.now(),
+        )
+        await send(message, "notice", "")
+
+    ctx.jobs.register(HELD_REPLY_NOTICE_JOB, held_reply_notice)
     ctx.jobs.register(ALERT_EMAIL_JOB, alert)
     ctx.jobs.register(RATING_EMAIL_JOB, rating)
     ctx.jobs.register(ESCALATION_EMAIL_JOB, escalation)
@@ -212,7 +245,20 @@ async def receive_inbound_email(ctx: ServiceContext, mail: InboundMail) -> str:
         subject=mail.subject,
         message_id=mail.message_id,
         automatic_reason=mail.automatic_reason if mail.is_automatic else None,
+        authentication_checked=mail.authentication_checked,
+        authenticated_domains=mail.authenticated_domains,
     )
+
+
+async def confirm_held_reply(ctx: ServiceContext, mail_id: int, *, acting: str) -> Message:
+    """An agent confirms a reply held in their name: its new text is posted as theirs."""
+    held: HeldReply = await claim_held_reply(ctx, mail_id, acting=acting)
+    try:
+        mail = await read_inbound_email(ctx, held.raw.encode("utf-8", "surrogateescape"))
+        text = mail.new_text or mail.text
+    except InboundMailError:
+        text = ""
+    return await post_confirmed_reply(ctx, held, text, acting=acting)
 
 
 async def receive_raw_email(ctx: ServiceContext, raw: bytes) -> str:

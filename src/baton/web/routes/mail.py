@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
-from baton.channels.email_jobs import receive_raw_email
+from baton.channels.email_jobs import confirm_held_reply, receive_raw_email
 from baton.services.auth import Unauthorized
 from baton.services.email import list_failed_mail_jobs, list_mail
 from baton.services.email_queue import MAIL_JOB_KINDS
@@ -42,6 +42,15 @@ async def inbound_email(
     if len(raw) > ctx.settings.email.max_inbound_bytes:
         raise TooLarge("email larger than max_inbound_bytes")
     return {"status": await receive_raw_email(ctx, raw)}
+
+
+@router.post("/api/console/mail/{mail_id}/confirm")
+async def confirm_reply(
+    ctx: Ctx, me: CurrentAgent, mail_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> dict[str, Any]:
+    """Post a reply held in your name because nothing showed you sent it: you did."""
+    message = await confirm_held_reply(ctx, mail_id, acting=me.agent.id)
+    return {"status": "posted", "id": message.id}
 
 
 @router.get("/api/console/mail")
