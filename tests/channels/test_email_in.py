@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import tracemalloc
 from email import policy
 from email.message import EmailMessage
 
@@ -433,3 +434,66 @@ def test_mail_shaped_garbage_never_raises_anything_but_inbound_mail_error(
     else:
         assert "@" in mail.from_address
         assert isinstance(mail.new_text, str)
+
+
+# --- limits, enforced while the parser reads --------------------------------------------------
+
+
+def many_parts(count: int) -> bytes:
+    head = (
+        f"From: jane@example.com\r\nTo: {REPLY_TO_US}\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+    ).encode()
+    part = b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n"
+    return head + part * count + b"--b--\r\n"
+
+
+def test_a_mail_of_thousands_of_parts_is_refused_without_being_parsed_whole() -> None:
+    raw = many_parts(5_000)
+    tracemalloc.start()
+    try:
+        with pytest.raises(InboundMailError, match="more than 200 MIME parts"):
+            parse_inbound(raw, EmailSettings(reply_domain="reply.acme.test"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Parsed whole, 5,000 parts take about 19 times the mail's size in memory; stopped at the
+    # 201st part, the parser holds little more than the decoded text.
+    assert peak < 10 * len(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (
+            raw_mail(
+                "hi",
+                "From: jane@example.com",
+                f"To: {REPLY_TO_US}",
+                *(f"X-Noise-{n}: {n}" for n in range(600)),
+            ),
+            "more than 500 headers",
+        ),
+        (
+            raw_mail(
+                "hi", "From: jane@example.com", f"To: {REPLY_TO_US}", "X-Big: " + "a" * 70_000
+            ),
+            "header longer than",
+        ),
+        (
+            b"From: jane@example.com\r\nTo: "
+            + REPLY_TO_US.encode()
+            + b"\r\nMIME-Version: 1.0\r\n"
+            + b"".join(
+                f'Content-Type: multipart/mixed; boundary="b{n}"\r\n\r\n--b{n}\r\n'.encode()
+                for n in range(30)
+            )
+            + b"Content-Type: text/plain\r\n\r\ndeep\r\n",
+            "more than 20 deep",
+        ),
+    ],
+    ids=["header-count", "header-size", "depth"],
+)
+def test_header_and_depth_limits_stop_the_parser(raw: bytes, reason: str) -> None:
+    with pytest.raises(InboundMailError, match=reason):
+        parse_inbound(raw, EmailSettings(reply_domain="reply.acme.test"))

@@ -20,7 +20,8 @@ from baton.runtime.clock import FrozenClock
 from baton.services import agents, handoffs
 from baton.services.alerts import check_promises
 from baton.services.context import ServiceContext
-from baton.store.tables import Conversation, OutboxJob
+from baton.services.email import team_reply_token
+from baton.store.tables import Conversation, Handoff, OutboxJob
 from baton.web.app import create_app
 from tests.channels.smtp_server import SmtpTestServer, free_port, running_smtp_server
 from tests.conftest import MONDAY_10, SECRET, ScriptedBot
@@ -208,8 +209,13 @@ def test_an_agents_emailed_reply_reaches_the_customers_conversation(
         )
     )
     conversation_id, auth = _escalate(client)
-    token = _token(client, conversation_id)
-    answer = _post(client, _reply(token, "Sam <sam@lumen.example>", "Refund is on its way, Ana."))
+    _run_jobs(client)
+    # The team replies to the address of the escalation email, which the customer never sees.
+    team_token = _escalation(smtp)["Reply-To"].addresses[0].username.removeprefix("reply+")
+    assert team_token != _token(client, conversation_id)
+    answer = _post(
+        client, _reply(team_token, "Sam <sam@lumen.example>", "Refund is on its way, Ana.")
+    )
     assert answer.json() == {"status": "posted"}
     messages = client.get(f"/api/conversations/{conversation_id}", headers=auth).json()["messages"]
     assert (
@@ -283,8 +289,9 @@ def test_a_resolved_customer_is_asked_by_email_with_links_that_work_once(
     body = request.get_content()
     good = next(line.split(": ", 1)[1] for line in body.splitlines() if line.startswith("Good:"))
     path = good.removeprefix(ctx.settings.public_url)
-    assert client.get(path).status_code == 200
-    assert client.get(path).status_code == 409
+    assert client.get(path).status_code == 200  # shows the choice
+    assert client.post(path.split("?")[0], data={"rating": "good"}).status_code == 200
+    assert client.post(path.split("?")[0], data={"rating": "good"}).status_code == 409
 
 
 async def test_the_built_in_smtp_receiver_posts_an_agents_reply(
@@ -300,11 +307,12 @@ async def test_the_built_in_smtp_receiver_posts_an_agents_reply(
             )
         )
         conversation_id, auth = _escalate(client)
-        raw = _reply(_token(client, conversation_id), "sam@lumen.example", "Sorted, Ana.")
+        team_token = team_reply_token(_ctx(client), _token(client, conversation_id))
+        raw = _reply(team_token, "sam@lumen.example", "Sorted, Ana.")
         await aiosmtplib.send(
             raw,
             sender="sam@lumen.example",
-            recipients=[f"reply+{_token(client, conversation_id)}@reply.lumen.example"],
+            recipients=[f"reply+{team_token}@reply.lumen.example"],
             hostname="127.0.0.1",
             port=port,
         )
@@ -393,3 +401,120 @@ def test_a_mail_loop_is_held_after_the_hourly_cap(client: TestClient, clock: Fro
         "reply 1",
         "reply 2",
     ]
+
+
+def test_a_reply_with_an_attachment_over_64_kib_is_accepted(client: TestClient) -> None:
+    conversation_id, auth = _escalate(client)
+    message = EmailMessage()
+    message["From"] = "Ana <ana@example.com>"
+    message["To"] = f"reply+{_token(client, conversation_id)}@reply.lumen.example"
+    message["Subject"] = "Re: Chat escalation"
+    message.set_content("Here is the photo of the damage.")
+    message.add_attachment(bytes(300_000), maintype="image", subtype="png", filename="damage.png")
+    raw = bytes(message)
+    assert len(raw) > 64 * 1024
+    assert _post(client, raw).json() == {"status": "posted"}
+    messages = client.get(f"/api/conversations/{conversation_id}", headers=auth).json()["messages"]
+    assert messages[-1]["body"] == "Here is the photo of the damage."
+    # Over the configured mail size it is still refused, before it is read.
+    too_big = b"x" * (_ctx(client).settings.email.max_inbound_bytes + 1)
+    assert _post(client, too_big).status_code == 413
+
+
+def _first_response(client: TestClient, conversation_id: str) -> Any:
+    async def read() -> Any:
+        async with _ctx(client).sessions() as session:
+            handoff = await session.scalar(
+                select(Handoff).where(Handoff.conversation_id == conversation_id)
+            )
+            assert handoff is not None
+            return handoff.first_response_at
+
+    return client.portal.call(read)  # type: ignore[union-attr]
+
+
+def _add_agent(client: TestClient, email: str, name: str) -> None:
+    client.portal.call(  # type: ignore[union-attr]
+        lambda: agents.create_agent(_ctx(client), email=email, name=name, password="0123456789")
+    )
+
+
+def test_a_customer_cannot_post_as_an_agent_by_email(
+    client: TestClient, smtp: SmtpTestServer
+) -> None:
+    _add_agent(client, "sam@lumen.example", "Sam")
+    _add_agent(client, "kim@lumen.example", "Kim")
+    conversation_id, auth = _escalate(client)
+    before = client.get(f"/api/conversations/{conversation_id}", headers=auth).json()["messages"]
+    # The customer writes to their own reply address, as the agent.
+    forged = _reply(_token(client, conversation_id), "Sam <sam@lumen.example>", "All refunded!")
+    assert _post(client, forged).json() == {"status": "held"}
+    after = client.get(f"/api/conversations/{conversation_id}", headers=auth).json()["messages"]
+    assert after == before
+    assert _first_response(client, conversation_id) is None  # the promise is not kept by it
+    # The agent is told, and only they can post it.
+    _run_jobs(client)
+    [notice] = [d.parsed() for d in smtp.handler.deliveries if "sam@lumen.example" in d.rcpt_tos]
+    assert notice["Subject"] == "Confirm a reply sent in your name"
+    client.post("/api/console/login", json={"email": "kim@lumen.example", "password": "0123456789"})
+    held = [m for m in client.get("/api/console/mail").json()["mail"] if m["kind"] == "agent_reply"]
+    assert [m["status"] for m in held] == ["held"]
+    kim_csrf = client.get("/api/console/me").json()["csrf_token"]
+    confirm = f"/api/console/mail/{held[0]['id']}/confirm"
+    assert client.post(confirm, headers={"X-CSRF-Token": kim_csrf}).status_code == 404
+    client.post("/api/console/login", json={"email": "sam@lumen.example", "password": "0123456789"})
+    sam_csrf = client.get("/api/console/me").json()["csrf_token"]
+    assert client.post(confirm, headers={"X-CSRF-Token": sam_csrf}).status_code == 200
+    assert client.post(confirm, headers={"X-CSRF-Token": sam_csrf}).status_code == 409
+    messages = client.get(f"/api/conversations/{conversation_id}", headers=auth).json()["messages"]
+    assert (messages[-1]["author"], messages[-1]["body"]) == ("agent", "All refunded!")
+    assert _first_response(client, conversation_id) is not None
+
+
+@pytest.mark.parametrize(
+    ("team", "results", "status"),
+    [
+        (False, ["mx.lumen.example; dmarc=pass header.from=lumen.example"], "posted"),
+        (False, ["mx.lumen.example; dkim=pass header.d=lumen.example header.s=s1"], "posted"),
+        (False, ["mx.lumen.example; dmarc=pass header.from=other.example"], "held"),
+        (False, ["evil.example; dmarc=pass header.from=lumen.example"], "held"),
+        (
+            False,
+            [
+                "mx.lumen.example; dmarc=fail header.from=lumen.example",
+                "mx.lumen.example; dmarc=pass header.from=lumen.example",  # written by the sender
+            ],
+            "held",
+        ),
+        (True, [], "posted"),
+        (True, ["mx.lumen.example; dmarc=fail (p=reject) header.from=lumen.example"], "held"),
+    ],
+    ids=[
+        "dmarc-pass",
+        "dkim-pass",
+        "another-domain",
+        "another-server",
+        "forged-below",
+        "team-address",
+        "team-address-failed",
+    ],
+)
+def test_an_agents_reply_is_trusted_on_the_receiving_servers_word(
+    client: TestClient, team: bool, results: list[str], status: str
+) -> None:
+    _ctx(client).settings.email.authserv_id = "mx.lumen.example"
+    _add_agent(client, "sam@lumen.example", "Sam")
+    conversation_id, auth = _escalate(client)
+    token = _token(client, conversation_id)
+    if team:
+        token = team_reply_token(_ctx(client), token)
+    message = EmailMessage()
+    for value in results:
+        message["Authentication-Results"] = value
+    message["From"] = "Sam <sam@lumen.example>"
+    message["To"] = f"reply+{token}@reply.lumen.example"
+    message["Subject"] = "Re: your refund"
+    message.set_content("Refund sent.")
+    assert _post(client, bytes(message)).json() == {"status": status}
+    last = client.get(f"/api/conversations/{conversation_id}", headers=auth).json()["messages"][-1]
+    assert (last["body"] == "Refund sent.") is (status == "posted")

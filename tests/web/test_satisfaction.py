@@ -67,11 +67,19 @@ def test_the_email_link_works_once_and_a_forged_one_not_at_all(client: TestClien
     _, _, handoff_id = _resolved_conversation(client)
     ctx: ServiceContext = client.app.state.ctx  # type: ignore[attr-defined]
     link = rating_link(ctx, handoff_id, "bad").removeprefix(ctx.settings.public_url)
-    first = client.get(link)
+    path = link.split("?")[0]
+    # A mail scanner opening the link (twice) records nothing: the page shows the choice.
+    for _ in range(2):
+        shown = client.get(link)
+        assert shown.status_code == 200 and "Bad" in shown.text and "recorded" not in shown.text
+    # The link of one answer cannot record the other.
+    assert client.post(path, data={"rating": "good"}).status_code == 404
+    assert client.get(path + "?rating=good").status_code == 404
+    first = client.post(path, data={"rating": "bad"})
     assert first.status_code == 200 and "recorded" in first.text
-    replay = client.get(link)
+    replay = client.post(path, data={"rating": "bad"})
     assert replay.status_code == 409
-    forged = client.get(f"/rate/{handoff_id}/{'0' * 64}?rating=good")
+    forged = client.post(f"/rate/{handoff_id}/{'0' * 64}", data={"rating": "good"})
     assert forged.status_code == 404
-    comment = client.post(link.split("?")[0] + "/comment", data={"comment": "<b>slow</b>"})
+    comment = client.post(path + "/comment", data={"comment": "<b>slow</b>"})
     assert comment.status_code == 200

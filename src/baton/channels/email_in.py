@@ -1,6 +1,9 @@
 """Inbound email: parse a raw message into what the conversation needs, or say why not.
 
-`parse_inbound` never raises anything but `InboundMailError`, whatever bytes arrive. It finds
+`parse_inbound` never raises anything but `InboundMailError`, whatever bytes arrive, and stops
+as soon as a mail goes over a limit (MIME parts, nesting depth, header count, header size): a
+hostile mail of 50,000 tiny parts is refused at its 201st part, not parsed whole first. It is
+CPU work, so callers on an event loop run it in a worker thread. It finds
 the conversation's reply token in To, Cc, Delivered-To or X-Original-To, takes the sender from
 `From` only (Reply-To never says who wrote a message), keeps the new text with the quoted
 history stripped, and flags automatic mail (RFC 3834 auto-replies, bounces, bulk mail) so it is
@@ -14,7 +17,7 @@ sender, and In-Reply-To/References are hints only (a forwarded email carries the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email import policy
 from email.headerregistry import AddressHeader
@@ -31,8 +34,10 @@ REPLY_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pl", "sv", "da", "cs", "
 TOKEN_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To")
 # Quote stripping is regex-heavy: past this many characters only the head is examined.
 MAX_STRIP_CHARS = 100_000
-MAX_HEADERS = 500
+MAX_HEADERS = 500  # in the whole mail, every part's headers counted
+MAX_HEADER_CHARS = 64 * 1024  # one header, folded lines and all
 MAX_PARTS = 200
+MAX_DEPTH = 20  # parts inside parts (multipart and attached mails)
 
 _TOKEN_ADDRESS = re.compile(r"^reply\+([A-Za-z0-9_-]{22,})@([A-Za-z0-9.-]+)$", re.IGNORECASE)
 _AUTO_SUBJECT = re.compile(
@@ -73,6 +78,10 @@ class InboundMail:
     raw: bytes = field(repr=False)
     reply_tokens: tuple[str, ...] = ()
     attachment_names: tuple[str, ...] = ()
+    # From the receiving server's Authentication-Results (`[email] authserv_id`): whether it
+    # said anything, and the domains whose DMARC or DKIM check passed.
+    authentication_checked: bool = False
+    authenticated_domains: frozenset[str] = frozenset()
 
 
 def parse_inbound(raw: bytes, settings: EmailSettings) -> InboundMail:
@@ -103,18 +112,64 @@ def parse_inbound(raw: bytes, settings: EmailSettings) -> InboundMail:
         raise InboundMailError(f"mail is malformed: {type(error).__name__}: {error}") from None
 
 
+class _Budget:
+    """What one mail has used of the limits so far, counted while the parser builds it."""
+
+    def __init__(self) -> None:
+        self.parts = 0
+        self.headers = 0
+
+
+class _CheckedPart(EmailMessage):
+    """A MIME part that checks the limits as the parser fills it in.
+
+    The parser creates every part through its factory, sets every header with `set_raw` and
+    attaches every part to its parent with `attach`: each is a point to stop it early.
+    """
+
+    budget: _Budget
+    depth = 0
+
+    def set_raw(self, name: str, value: str) -> None:
+        self.budget.headers += 1
+        if self.budget.headers > MAX_HEADERS:
+            raise InboundMailError(f"mail has more than {MAX_HEADERS} headers")
+        if len(value) > MAX_HEADER_CHARS:
+            raise InboundMailError(f"mail has a header longer than {MAX_HEADER_CHARS} characters")
+        super().set_raw(name, value)
+
+    def attach(self, payload: _CheckedPart) -> None:  # type: ignore[override]
+        depth = self.depth + 1
+        if depth > MAX_DEPTH:
+            raise InboundMailError(f"mail nests parts more than {MAX_DEPTH} deep")
+        payload.depth = depth
+        super().attach(payload)
+
+
+def _part_factory(budget: _Budget) -> Callable[..., _CheckedPart]:
+    def new_part(**kwargs: object) -> _CheckedPart:
+        budget.parts += 1
+        if budget.parts > MAX_PARTS:
+            raise InboundMailError(f"mail has more than {MAX_PARTS} MIME parts")
+        part = _CheckedPart(**kwargs)  # type: ignore[arg-type]
+        part.budget = budget
+        return part
+
+    return new_part
+
+
 def _parse(raw: bytes, settings: EmailSettings) -> InboundMail:
-    message = BytesParser(policy=policy.default).parsebytes(raw)
+    parser = BytesParser(_class=_part_factory(_Budget()), policy=policy.default)
+    message = parser.parsebytes(raw)
     if not isinstance(message, EmailMessage):  # pragma: no cover - policy.default gives these
         raise InboundMailError("mail could not be parsed")
-    if len(message.keys()) > MAX_HEADERS:
-        raise InboundMailError("mail has too many headers")
     from_name, from_address = _sender(message)
     tokens = tuple(dict.fromkeys(_find_tokens(message, settings.reply_domain)))
-    if _count_parts(message) > MAX_PARTS:
-        raise InboundMailError(f"mail has more than {MAX_PARTS} MIME parts")
     text, source = _body_text(message)
     reason = automatic_reason(message, from_address)
+    checked, domains = authentication_results(
+        [str(v) for v in message.get_all("Authentication-Results") or []], settings.authserv_id
+    )
     return InboundMail(
         from_address=from_address,
         from_name=from_name,
@@ -131,6 +186,8 @@ def _parse(raw: bytes, settings: EmailSettings) -> InboundMail:
         raw=raw,
         reply_tokens=tokens,
         attachment_names=tuple(_attachment_names(message)),
+        authentication_checked=checked,
+        authenticated_domains=domains,
     )
 
 
@@ -196,6 +253,43 @@ def _one_line(value: str) -> str:
     return " ".join("".join(ch if ch.isprintable() else " " for ch in value).split())[:500]
 
 
+# --- sender authentication (RFC 8601) ---------------------------------------------------------
+
+_COMMENT = re.compile(r"\([^()]*\)")
+_RESULT = re.compile(r"^\s*(dmarc|dkim)\s*=\s*([a-z]+)", re.IGNORECASE)
+_PROPERTY = re.compile(r"header\.(from|d|i)\s*=\s*\"?([^\s;\"]+)", re.IGNORECASE)
+
+
+def authentication_results(
+    values: list[str], authserv_id: str | None
+) -> tuple[bool, frozenset[str]]:
+    """(checked, domains): the topmost Authentication-Results written by our receiving server
+    (`authserv_id`), and the domains its DMARC or DKIM checks passed.
+
+    Anyone can write the header into a mail, so only the receiving server's own counts, and
+    only the topmost: that server adds its header above those the mail arrived with.
+    """
+    if not authserv_id:
+        return False, frozenset()
+    wanted = authserv_id.strip().lower()
+    for value in values:
+        text = " ".join(_COMMENT.sub(" ", value).split())
+        server, _, results = text.partition(";")
+        if (server.split() or [""])[0].lower() != wanted:
+            continue
+        domains: set[str] = set()
+        for result in results.split(";"):
+            method = _RESULT.match(result)
+            if method is None or method.group(2).lower() != "pass":
+                continue
+            for name, given in _PROPERTY.findall(result):
+                domain = given.rpartition("@")[2].lower().rstrip(".")
+                if name.lower() in ("from", "d", "i") and domain:
+                    domains.add(domain)
+        return True, frozenset(domains)
+    return False, frozenset()
+
+
 # --- automatic mail ---------------------------------------------------------------------------
 
 
@@ -225,15 +319,6 @@ def automatic_reason(message: Message, from_address: str = "") -> str | None:
 
 
 # --- the text ---------------------------------------------------------------------------------
-
-
-def _count_parts(message: Message) -> int:
-    count = 0
-    for _ in message.walk():
-        count += 1
-        if count > MAX_PARTS:
-            break
-    return count
 
 
 def _body_text(message: EmailMessage) -> tuple[str, Literal["plain", "html", "none"]]:

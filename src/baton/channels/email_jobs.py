@@ -7,12 +7,14 @@ crash sends the same Message-ID again, which mail clients collapse.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import logging
 from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from baton.channels.email_in import InboundMailError, parse_inbound
+from baton.channels.email_in import InboundMail, InboundMailError, parse_inbound
 from baton.channels.email_out import (
     EscalationContent,
     MailTransport,
@@ -27,21 +29,28 @@ from baton.channels.email_out import (
 )
 from baton.services.context import ServiceContext
 from baton.services.email import (
+    HeldReply,
+    claim_held_reply,
+    post_confirmed_reply,
     post_email_reply,
     read_alert_recipient,
+    read_held_reply_notice,
     read_rating_request,
     read_reply_for_email,
     record_mail,
+    team_reply_token,
 )
 from baton.services.email_queue import (
     ALERT_EMAIL_JOB,
     CONFIRMATION_EMAIL_JOB,
     ESCALATION_EMAIL_JOB,
+    HELD_REPLY_NOTICE_JOB,
     RATING_EMAIL_JOB,
     REPLY_EMAIL_JOB,
 )
 from baton.services.handoff_brief import HandoffBrief, handoff_brief
 from baton.services.satisfaction import rating_link
+from baton.store.tables import Message
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +98,11 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
 
     async def escalation(payload: dict[str, Any]) -> None:
         view = await handoff_brief(ctx, str(payload["handoff_id"]))
-        message = build_escalation_email(
-            escalation_content(view), settings, sent_at=ctx.clock.now()
+        # The team replies to an address of its own, which the customer never sees.
+        content = dataclasses.replace(
+            escalation_content(view), reply_token=team_reply_token(ctx, view.reply_token)
         )
+        message = build_escalation_email(content, settings, sent_at=ctx.clock.now())
         await send(message, "escalation", view.conversation_id)
 
     async def confirmation(payload: dict[str, Any]) -> None:
@@ -175,6 +186,29 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
         )
         await send(message, "rating", "")
 
+    async def held_reply_notice(payload: dict[str, Any]) -> None:
+        mail_id = int(payload["mail_id"])
+        to, subject = await read_held_reply_notice(ctx, mail_id)
+        if not to:
+            return
+        text = (
+            "An email in your name came back to a customer's conversation, but nothing shows "
+            "that you sent it, so it was not posted.\n\n"
+            f"Subject: {subject}\n\n"
+            "If you sent it, confirm it in the console's mailbox; if not, someone tried to "
+            f"write as you and it stays held:\n\n{ctx.settings.public_url}/console/mailbox\n"
+        )
+        message = build_notice(
+            to=to,
+            subject="Confirm a reply sent in your name",
+            text=text,
+            message_id=f"<held-{mail_id}@{settings.reply_domain}>",
+            settings=settings,
+            sent_at=ctx.clock.now(),
+        )
+        await send(message, "notice", "")
+
+    ctx.jobs.register(HELD_REPLY_NOTICE_JOB, held_reply_notice)
     ctx.jobs.register(ALERT_EMAIL_JOB, alert)
     ctx.jobs.register(RATING_EMAIL_JOB, rating)
     ctx.jobs.register(ESCALATION_EMAIL_JOB, escalation)
@@ -182,29 +216,56 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
     ctx.jobs.register(REPLY_EMAIL_JOB, reply)
 
 
-async def receive_raw_email(ctx: ServiceContext, raw: bytes) -> str:
-    """An inbound email from the SMTP receiver or the webhook: posted, or held with why."""
-    settings = ctx.settings.email
-    try:
-        mail = parse_inbound(raw, settings)
-    except InboundMailError as exc:
-        await record_mail(
-            ctx,
-            direction="in",
-            status="held",
-            kind="inbound",
-            raw=raw[: settings.max_inbound_bytes].decode("utf-8", "replace"),
-            reason=f"unreadable: {exc.reason}",
-        )
-        return "held"
+async def read_inbound_email(ctx: ServiceContext, raw: bytes) -> InboundMail:
+    """Parse a raw email in a worker thread: a hostile mail costs CPU, never the event loop."""
+    return await asyncio.to_thread(parse_inbound, raw, ctx.settings.email)
+
+
+async def hold_unreadable_email(ctx: ServiceContext, raw: bytes, error: InboundMailError) -> None:
+    """Keep a mail that cannot be read in the mail log, with why."""
+    await record_mail(
+        ctx,
+        direction="in",
+        status="held",
+        kind="inbound",
+        raw=raw[: ctx.settings.email.max_inbound_bytes].decode("utf-8", "replace"),
+        reason=f"unreadable: {error.reason}",
+    )
+
+
+async def receive_inbound_email(ctx: ServiceContext, mail: InboundMail) -> str:
+    """A parsed inbound email: posted, or held with why."""
     tokens = mail.reply_tokens or ((mail.reply_token,) if mail.reply_token else ())
     return await post_email_reply(
         ctx,
         tokens=tokens,
         sender=mail.from_address,
         text=mail.new_text or mail.text,
-        raw=raw.decode("utf-8", "replace"),
+        raw=mail.raw.decode("utf-8", "replace"),
         subject=mail.subject,
         message_id=mail.message_id,
         automatic_reason=mail.automatic_reason if mail.is_automatic else None,
+        authentication_checked=mail.authentication_checked,
+        authenticated_domains=mail.authenticated_domains,
     )
+
+
+async def confirm_held_reply(ctx: ServiceContext, mail_id: int, *, acting: str) -> Message:
+    """An agent confirms a reply held in their name: its new text is posted as theirs."""
+    held: HeldReply = await claim_held_reply(ctx, mail_id, acting=acting)
+    try:
+        mail = await read_inbound_email(ctx, held.raw.encode("utf-8", "surrogateescape"))
+        text = mail.new_text or mail.text
+    except InboundMailError:
+        text = ""
+    return await post_confirmed_reply(ctx, held, text, acting=acting)
+
+
+async def receive_raw_email(ctx: ServiceContext, raw: bytes) -> str:
+    """An inbound email from the SMTP receiver or the webhook: posted, or held with why."""
+    try:
+        mail = await read_inbound_email(ctx, raw)
+    except InboundMailError as exc:
+        await hold_unreadable_email(ctx, raw, exc)
+        return "held"
+    return await receive_inbound_email(ctx, mail)

@@ -81,6 +81,27 @@ class EmailSettings(BaseModel):
     inbound_smtp_port: int | None = Field(
         None, ge=1, le=65535, description="Port of the built-in SMTP receiver."
     )
+    inbound_smtp_mails_per_minute_per_client: int = Field(
+        30,
+        ge=1,
+        description="Mails one connecting address may send the SMTP receiver per minute.",
+    )
+    inbound_smtp_mails_per_minute_per_sender: int = Field(
+        10,
+        ge=1,
+        description="Mails one sending address (MAIL FROM) may send the SMTP receiver per minute.",
+    )
+    inbound_smtp_mails_per_connection: int = Field(
+        20, ge=1, description="Mails one SMTP connection may carry before it is closed."
+    )
+    authserv_id: str | None = Field(
+        None,
+        description=(
+            "The name your receiving mail server writes at the start of its "
+            "Authentication-Results header (e.g. 'mx.google.com'); its DMARC or DKIM pass for "
+            "an agent's domain lets that agent's emailed reply through. Empty: not read."
+        ),
+    )
     inbound_webhook_secret: SecretStr | None = Field(
         None,
         description="Shared secret that signs inbound mail posted by a mail provider's webhook.",

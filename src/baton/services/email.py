@@ -3,27 +3,62 @@
 Building and sending the bytes is the email channel's job (`baton.channels.email_jobs`); it
 reads what to say from here and records what it sent here. An emailed reply comes back through
 `post_email_reply`, which calls the same service functions as the console and the widget.
+
+Who an email is from is never taken from its `From` alone when it claims to be an agent: the
+customer knows the conversation's reply address, and can write `From: agent@…`. An agent's
+reply is posted when it came to the team's reply address (`team_reply_token`: only in mail to
+the team, never shown to the customer) and the receiving server did not fail it, or to the
+customer's address with the receiving server's DMARC or DKIM pass for the agent's domain
+(`[email] authserv_id`). Anything else is held for that agent to confirm in the console, and
+the agent is told by email.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from baton.runtime.bus import Event
+from baton.runtime.jobs import enqueue_job
 from baton.services.context import ServiceContext, transaction
 from baton.services.conversations import receive_customer_message
-from baton.services.email_queue import MAIL_JOB_KINDS
-from baton.services.errors import NotFound, UserError
+from baton.services.email_queue import HELD_REPLY_NOTICE_JOB, MAIL_JOB_KINDS
+from baton.services.errors import Conflict, InvalidInput, NotFound, UserError
 from baton.services.handoffs import send_agent_reply
 from baton.store.database import AsyncSession
 from baton.store.tables import Agent, Contact, Conversation, Handoff, Mail, Message, OutboxJob
 
 log = logging.getLogger(__name__)
+
+AGENT_REPLY_KIND = "agent_reply"  # a mail in an agent's name, held until they confirm it
+_TEAM_SIGNATURE_CHARS = 24
+
+
+def _team_signature(secret: str, conversation_token: str) -> str:
+    digest = hmac.new(secret.encode(), f"team-reply:{conversation_token}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:_TEAM_SIGNATURE_CHARS]
+
+
+def team_reply_token(ctx: ServiceContext, conversation_token: str) -> str:
+    """The reply token of mail to the team: the conversation's, signed; the customer never
+    sees it, so a reply to it comes from someone who received the team's mail."""
+    return f"{conversation_token}-{_team_signature(ctx.settings.secret(), conversation_token)}"
+
+
+def _read_token(ctx: ServiceContext, token: str) -> tuple[str, bool]:
+    """(the conversation's reply token, whether it was the team's) of a token in an address."""
+    conversation_token, dash, signature = token.rpartition("-")
+    if dash and len(signature) == _TEAM_SIGNATURE_CHARS:
+        expected = _team_signature(ctx.settings.secret(), conversation_token)
+        if hmac.compare_digest(expected.encode(), signature.lower().encode()):
+            return conversation_token, True
+    return token, False
 
 
 @dataclass(frozen=True)
@@ -129,13 +164,16 @@ async def post_email_reply(
     subject: str,
     message_id: str | None,
     automatic_reason: str | None,
+    authentication_checked: bool = False,
+    authenticated_domains: frozenset[str] = frozenset(),
 ) -> Literal["posted", "held"]:
     """An emailed reply: posted as the customer or the agent it is from, or held with why.
 
     Held, never dropped, and never posted as someone it is not: mail with no known reply token,
-    from an address that is neither the customer's nor an agent's, auto-replies and bounces,
-    and mail past `max_inbound_per_hour` for one conversation (a loop). The same Message-ID
-    posted again is not posted twice.
+    from an address that is neither the customer's nor an agent's, an agent's reply without
+    the evidence above (held for that agent to confirm), auto-replies and bounces, and mail
+    past `max_inbound_per_hour` for one conversation (a loop). The same Message-ID posted again
+    is not posted twice.
     """
 
     async def keep(
@@ -158,9 +196,11 @@ async def post_email_reply(
     if automatic_reason:
         return await keep("held", None, f"automatic mail: {automatic_reason}")
     conversation = None
+    via_team = False
     async with ctx.sessions() as session:
         for token in tokens:
-            conversation = await _conversation_by_token(session, token)
+            conversation_token, via_team = _read_token(ctx, token)
+            conversation = await _conversation_by_token(session, conversation_token)
             if conversation is not None:
                 break
         if conversation is None:
@@ -199,7 +239,28 @@ async def post_email_reply(
             if received.bot_job_id is not None:
                 ctx.jobs.wake()
         elif agent is not None:
-            await send_agent_reply(ctx, conversation.id, body, acting=agent.id)
+            domain = sender.rpartition("@")[2].lower()
+            passed = domain in authenticated_domains
+            if (via_team and (passed or not authentication_checked)) or passed:
+                await send_agent_reply(ctx, conversation.id, body, acting=agent.id)
+            else:
+                await _hold_for_agent(
+                    ctx,
+                    agent,
+                    conversation.id,
+                    raw=raw,
+                    message_id=message_id,
+                    sender=sender,
+                    subject=subject,
+                    reason=(
+                        "a reply in an agent's name without proof that the agent sent it "
+                        "(the mail server's check failed)"
+                        if authentication_checked
+                        else "a reply in an agent's name without proof that the agent sent it"
+                    )
+                    + ": the agent confirms it in the console",
+                )
+                return "held"
         else:
             return await keep(
                 "held", conversation.id, "sender is not a participant of this conversation"
@@ -207,6 +268,108 @@ async def post_email_reply(
     except UserError as exc:
         return await keep("held", conversation.id, exc.message)
     return await keep("posted", conversation.id, None)
+
+
+async def _hold_for_agent(
+    ctx: ServiceContext,
+    agent: Agent,
+    conversation_id: str,
+    *,
+    raw: str,
+    message_id: str | None,
+    sender: str,
+    subject: str,
+    reason: str,
+) -> None:
+    """Keep a reply in an agent's name until they confirm it, and tell them by email."""
+    async with transaction(ctx) as tx:
+        mail = Mail(
+            direction="in",
+            status="held",
+            kind=AGENT_REPLY_KIND,
+            conversation_id=conversation_id,
+            message_id=(message_id or "")[:300] or None,
+            sender=sender[:320],
+            subject=subject[:1000] or None,
+            reason=reason[:500],
+            raw=raw,
+            created_at=ctx.clock.now(),
+        )
+        tx.session.add(mail)
+        await tx.session.flush()
+        await enqueue_job(
+            tx.session, HELD_REPLY_NOTICE_JOB, {"mail_id": mail.id}, now=ctx.clock.now()
+        )
+        tx.on_commit(
+            Event(
+                "mail.held",
+                conversation_id,
+                data={"reason": reason, "sender": sender, "mail_id": mail.id},
+            )
+        )
+
+
+@dataclass(frozen=True)
+class HeldReply:
+    mail_id: int
+    conversation_id: str
+    raw: str
+
+
+async def claim_held_reply(ctx: ServiceContext, mail_id: int, *, acting: str) -> HeldReply:
+    """The agent confirms a reply held in their name: it is theirs to post, once.
+
+    A reply held in someone else's name looks like an unknown one."""
+    async with transaction(ctx) as tx:
+        agent = await tx.session.get(Agent, acting)
+        mail = await tx.session.get(Mail, mail_id)
+        if (
+            agent is None
+            or mail is None
+            or mail.kind != AGENT_REPLY_KIND
+            or mail.conversation_id is None
+            or (mail.sender or "").lower() != agent.email.lower()
+        ):
+            raise NotFound("no such held reply")
+        claimed = await tx.session.execute(
+            update(Mail)
+            .where(Mail.id == mail_id, Mail.status == "held")
+            .values(status="posted", reason=f"confirmed by {agent.name}"[:500])
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict("this reply was already confirmed", code="already_posted")
+        return HeldReply(mail.id, mail.conversation_id, mail.raw)
+
+
+async def post_confirmed_reply(
+    ctx: ServiceContext, held: HeldReply, text: str, *, acting: str
+) -> Message:
+    """Post the text of a reply its agent confirmed; held again (with why) if it cannot be."""
+    try:
+        body = text.strip()
+        if not body:
+            raise InvalidInput("the reply has no new text")
+        return await send_agent_reply(ctx, held.conversation_id, body, acting=acting)
+    except UserError as exc:
+        async with transaction(ctx) as tx:
+            await tx.session.execute(
+                update(Mail)
+                .where(Mail.id == held.mail_id)
+                .values(status="held", reason=f"confirmed, but: {exc.message}"[:500])
+            )
+        raise
+
+
+async def read_held_reply_notice(ctx: ServiceContext, mail_id: int) -> tuple[str | None, str]:
+    """Who is told that a reply in their name waits for them, and the subject of that reply."""
+    async with ctx.sessions() as session:
+        mail = await session.get(Mail, mail_id)
+        if mail is None or mail.status != "held":
+            return None, ""
+        agent = await session.scalar(
+            select(Agent).where(func.lower(Agent.email) == (mail.sender or "").lower())
+        )
+    return (agent.email if agent is not None and agent.active else None), mail.subject or ""
 
 
 @dataclass(frozen=True)

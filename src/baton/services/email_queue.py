@@ -13,12 +13,14 @@ CONFIRMATION_EMAIL_JOB = "customer_confirmation"
 REPLY_EMAIL_JOB = "reply_email"
 ALERT_EMAIL_JOB = "alert_email"
 RATING_EMAIL_JOB = "rating_email"
+HELD_REPLY_NOTICE_JOB = "held_reply_notice"
 MAIL_JOB_KINDS = (
     ESCALATION_EMAIL_JOB,
     CONFIRMATION_EMAIL_JOB,
     REPLY_EMAIL_JOB,
     ALERT_EMAIL_JOB,
     RATING_EMAIL_JOB,
+    HELD_REPLY_NOTICE_JOB,
 )
 # While the bot is still asking for the customer's email, wait a little so the escalation
 # carries it; the job runs regardless, so a customer who leaves is never lost.

@@ -1,7 +1,9 @@
 """Escalation satisfaction: ask once per resolved handoff, record one good-or-bad answer.
 
-The widget asks in the chat; the email carries one-click links signed with the secret key, so
-they need no login, and a handoff can be rated once only, so a link cannot be replayed.
+The widget asks in the chat; the email carries one link per answer, each signed with the secret
+key over the handoff and the answer, so they need no login and a link cannot be turned into the
+other answer. Opening a link only shows the choice (mail scanners open links); the customer's
+confirmation records it, and a handoff can be rated once only, so a link cannot be replayed.
 """
 
 from __future__ import annotations
@@ -24,14 +26,24 @@ Rating = Literal["good", "bad"]
 MAX_COMMENT_CHARS = 2000
 
 
-def rating_signature(secret: str, handoff_id: str) -> str:
-    return hmac.new(secret.encode(), f"rate:{handoff_id}".encode(), hashlib.sha256).hexdigest()
+def rating_signature(secret: str, handoff_id: str, rating: str) -> str:
+    message = f"rate:{handoff_id}:{rating}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def rating_link(ctx: ServiceContext, handoff_id: str, rating: Rating) -> str:
-    """A one-click rating link for the email; it works once."""
-    signature = rating_signature(ctx.settings.secret(), handoff_id)
+    """The email's link for one answer; it works once."""
+    signature = rating_signature(ctx.settings.secret(), handoff_id, rating)
     return f"{ctx.settings.public_url}/rate/{handoff_id}/{signature}?rating={rating}"
+
+
+def check_rating_link(ctx: ServiceContext, handoff_id: str, signature: str, rating: str) -> None:
+    """NotFound unless the link was signed for this handoff and this answer."""
+    if rating not in ("good", "bad"):
+        raise NotFound("no such rating link")
+    expected = rating_signature(ctx.settings.secret(), handoff_id, rating)
+    if not hmac.compare_digest(expected.encode(), signature.encode()):
+        raise NotFound("no such rating link")
 
 
 async def ask_for_rating(
@@ -92,11 +104,10 @@ async def rate_conversation(
 async def rate_by_link(
     ctx: ServiceContext, handoff_id: str, signature: str, rating: str, comment: str | None = None
 ) -> Handoff:
-    """A one-click link from the email; a wrong signature looks like an unknown handoff."""
+    """The customer confirms the answer of an email link; a wrong signature (or a link signed
+    for the other answer) looks like an unknown handoff."""
     text = _check(rating, comment)
-    expected = rating_signature(ctx.settings.secret(), handoff_id)
-    if not hmac.compare_digest(expected.encode(), signature.encode()):
-        raise NotFound("no such rating link")
+    check_rating_link(ctx, handoff_id, signature, rating)
     async with transaction(ctx) as tx:
         handoff = await tx.session.scalar(
             select(Handoff).where(Handoff.id == handoff_id).with_for_update()
@@ -112,13 +123,12 @@ async def add_comment_by_link(
 ) -> None:
     """The optional comment after a one-click rating; once, like the rating."""
     text = _check("good", comment)
-    expected = rating_signature(ctx.settings.secret(), handoff_id)
-    if not hmac.compare_digest(expected.encode(), signature.encode()):
-        raise NotFound("no such rating link")
     async with transaction(ctx) as tx:
         handoff = await tx.session.get(Handoff, handoff_id)
-        if handoff is None or handoff.rated_at is None:
+        if handoff is None or handoff.rated_at is None or handoff.rating is None:
             raise NotFound("no such rating link")
+        # Only the link of the answer recorded may add to it.
+        check_rating_link(ctx, handoff_id, signature, handoff.rating)
         if handoff.rating_comment is not None:
             raise Conflict("a comment was already sent — thank you", code="already_rated")
         handoff.rating_comment = text

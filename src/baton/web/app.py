@@ -178,7 +178,11 @@ def create_app(
     app.state.rate_limiter = RateLimiter()
     app.state.inline_jobs = asyncio.Semaphore(INLINE_JOBS)
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.limits.max_body_bytes,
+        path_limits={mail.INBOUND_EMAIL_PATH: settings.email.max_inbound_bytes},
+    )
     if settings.widget_origins:
         # Sites that embed the widget call the visitor API from their own origin. No
         # credentials cross origins: the console's cookie never does.

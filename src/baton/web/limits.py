@@ -1,4 +1,8 @@
-"""ASGI middleware that refuses request bodies over the configured size, before parsing."""
+"""ASGI middleware that refuses request bodies over the configured size, before parsing.
+
+A few paths take larger bodies (`path_limits`): the inbound-mail webhook accepts a mail up to
+`[email] max_inbound_bytes`, attachments included.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +16,21 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, path_limits: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.path_limits.get(scope.get("path", ""), self.max_bytes)
         for name, value in scope.get("headers", ()):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await _refuse(send, self.max_bytes)
+            if name == b"content-length" and value.isdigit() and int(value) > max_bytes:
+                await _refuse(send, max_bytes)
                 return
         received = 0
         started = False
@@ -32,7 +40,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     raise BodyTooLarge
             return message
 
@@ -45,7 +53,7 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await _refuse(send, self.max_bytes)
+                await _refuse(send, max_bytes)
 
 
 async def _refuse(send: Send, max_bytes: int) -> None:

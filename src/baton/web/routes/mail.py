@@ -5,16 +5,16 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 
-from baton.channels.email_jobs import receive_raw_email
+from baton.channels.email_jobs import confirm_held_reply, receive_raw_email
 from baton.services.auth import Unauthorized
 from baton.services.email import list_failed_mail_jobs, list_mail
 from baton.services.email_queue import MAIL_JOB_KINDS
 from baton.services.errors import UserError
 from baton.services.jobs import outbox_backlog
 from baton.web.console_auth import CurrentAgent
-from baton.web.console_schemas import MailLog
+from baton.web.console_schemas import MailLog, ReplySent
 from baton.web.deps import Ctx, limit_address
 from baton.web.openapi import errors
 from baton.web.schemas import CallbackStatus
@@ -22,6 +22,7 @@ from baton.web.schemas import CallbackStatus
 router = APIRouter(
     tags=["email"], dependencies=[Depends(limit_address)], responses=errors(401, 429, 503)
 )
+INBOUND_EMAIL_PATH = "/api/inbound-email"
 
 
 class TooLarge(UserError):
@@ -29,7 +30,7 @@ class TooLarge(UserError):
     code = "too_large"
 
 
-@router.post("/api/inbound-email", name="receive_inbound_email", responses=errors(413))
+@router.post(INBOUND_EMAIL_PATH, name="receive_inbound_email", responses=errors(413))
 async def inbound_email(
     request: Request,
     ctx: Ctx,
@@ -46,6 +47,19 @@ async def inbound_email(
     if len(raw) > ctx.settings.email.max_inbound_bytes:
         raise TooLarge("email larger than max_inbound_bytes")
     return CallbackStatus(status=await receive_raw_email(ctx, raw))
+
+
+@router.post(
+    "/api/console/mail/{mail_id}/confirm",
+    name="confirm_held_reply",
+    responses=errors(403, 404, 409),
+)
+async def confirm_reply(
+    ctx: Ctx, me: CurrentAgent, mail_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> ReplySent:
+    """Post a reply held in your name because nothing showed you sent it: you did."""
+    message = await confirm_held_reply(ctx, mail_id, acting=me.agent.id)
+    return ReplySent(id=message.id)
 
 
 @router.get("/api/console/mail", name="read_mail_log")

@@ -1,4 +1,5 @@
-"""One-click rating links from the satisfaction email: no login, and they work once."""
+"""Rating links from the satisfaction email: no login; opening one shows the answer, the
+customer's click on the page records it, once."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse
 
 from baton.services.errors import UserError
-from baton.services.satisfaction import add_comment_by_link, rate_by_link
+from baton.services.satisfaction import add_comment_by_link, check_rating_link, rate_by_link
 from baton.web.deps import Ctx, limit_address
 from baton.web.openapi import errors
 
@@ -40,11 +41,37 @@ def _page(title: str, text: str, extra: str = "", status: int = 200) -> HTMLResp
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
 
-@router.get("/rate/{handoff_id}/{signature}", name="rate_by_link", response_class=HTMLResponse)
-async def rate_from_email(
+_LABELS = {"good": "Good", "bad": "Bad"}
+
+
+@router.get(
+    "/rate/{handoff_id}/{signature}", name="show_rating_choice", response_class=HTMLResponse
+)
+async def show_rating_choice(
     handoff_id: str, signature: str, ctx: Ctx, rating: Literal["good", "bad"] = "good"
 ) -> HTMLResponse:
-    """Record the rating the customer clicked, then offer an optional comment."""
+    """Show the answer the customer clicked, to confirm; opening a link records nothing, as
+    mail scanners open every link in a message."""
+    try:
+        check_rating_link(ctx, handoff_id[:64], signature[:128], rating)
+    except UserError as exc:
+        return _page("Thank you", exc.message, status=exc.status)
+    form = (
+        f'<form method="post" action="/rate/{escape(handoff_id)}/{escape(signature)}">'
+        f'<input type="hidden" name="rating" value="{escape(rating)}">'
+        f"<p><button>Send: {_LABELS[rating]}</button></p></form>"
+    )
+    return _page("How did we do?", f"Your answer: {_LABELS[rating]}.", form)
+
+
+@router.post("/rate/{handoff_id}/{signature}", name="rate_by_link", response_class=HTMLResponse)
+async def rate_from_email(
+    handoff_id: str,
+    signature: str,
+    ctx: Ctx,
+    rating: Literal["good", "bad"] = Form(),
+) -> HTMLResponse:
+    """Record the rating the customer confirmed, then offer an optional comment."""
     try:
         await rate_by_link(ctx, handoff_id[:64], signature[:128], rating)
     except UserError as exc:
