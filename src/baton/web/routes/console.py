@@ -69,13 +69,13 @@ def _me(signed_in: auth.SignedIn | Any) -> dict[str, Any]:
 async def login(body: Login, request: Request, response: Response, ctx: Ctx) -> dict[str, Any]:
     """Sign in; the session lives in an HttpOnly cookie, the CSRF token and the event id to
     open the socket from in the answer."""
-    check_rate(
+    await check_rate(
         request,
         f"login:{client_address(request)}",
         ctx.settings.limits.logins_per_five_minutes_per_ip,
         300,
     )
-    check_rate(request, f"login:{body.email.lower()}", 10, 900)
+    await check_rate(request, f"login:{body.email.lower()}", 10, 900)
     signed_in = await auth.log_in(ctx, body.email, body.password)
     response.set_cookie(
         SESSION_COOKIE,
