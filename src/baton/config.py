@@ -76,7 +76,12 @@ class LimitSettings(BaseModel):
         10, ge=1, description="Console sign-in attempts one address may make in five minutes."
     )
     requests_per_minute_per_ip: int = Field(
-        600, ge=1, description="Requests of any kind one address may make per minute."
+        600,
+        ge=1,
+        description="Requests and socket messages of any kind one address may make per minute.",
+    )
+    sockets_per_ip: int = Field(
+        50, ge=1, description="Chat and console sockets one address may hold open at once."
     )
 
 
@@ -172,6 +177,24 @@ class Settings(BaseSettings):
     scripts: ScriptSettings = Field(default_factory=ScriptSettings)
     signals: SignalSettings = Field(default_factory=SignalSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines for people ('text') or for a log shipper ('json')."
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="When set, /metrics answers only 'Authorization: Bearer <token>'."
+    )
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Serve /metrics on this port (at metrics_host) instead of the main one.",
+    )
+    metrics_host: str = Field("127.0.0.1", description="Address the metrics_port listens on.")
+    forwarded_allow_ips: str | None = Field(
+        None,
+        description="Proxies trusted for X-Forwarded-For (comma-separated, '*': any); "
+        "default: FORWARDED_ALLOW_IPS or 127.0.0.1.",
+    )
 
     @field_validator("database_url")
     @classmethod

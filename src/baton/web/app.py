@@ -134,6 +134,9 @@ def create_app(
         if receiver is not None:
             closers.append(lambda: asyncio.to_thread(receiver.stop))
         app.state.ctx = ctx
+        # Made here, in the server's event loop: Redis connections and timers belong to it.
+        app.state.rate_limiter = RateLimiter(settings.redis_url)
+        closers.append(app.state.rate_limiter.close)
         tasks: list[asyncio.Task[Any]] = []
         if run_jobs:
             tasks.append(asyncio.create_task(ctx.jobs.serve(), name="baton-jobs"))
@@ -175,7 +178,6 @@ def create_app(
     )
     install_openapi(app)
     app.state.settings = settings
-    app.state.rate_limiter = RateLimiter()
     app.state.inline_jobs = asyncio.Semaphore(INLINE_JOBS)
     install_error_handlers(app)
     app.add_middleware(

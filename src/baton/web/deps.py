@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -33,15 +32,16 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def check_rate(request: Request, key: str, limit: int, window_seconds: float) -> None:
+async def check_rate(request: Request, key: str, limit: int, window_seconds: int) -> None:
+    """Count one request against `key` in every process; 429 past `limit` per window."""
     limiter: RateLimiter = request.app.state.rate_limiter
-    wait = limiter.hit(key, limit, window_seconds, time.monotonic())
+    wait = await limiter.hit(key, limit, window_seconds)
     if wait is not None:
         raise RateLimited("too many requests; try again shortly", retry_after=wait)
 
 
-def limit_address(request: Request, ctx: Ctx) -> None:
-    check_rate(
+async def limit_address(request: Request, ctx: Ctx) -> None:
+    await check_rate(
         request,
         f"ip:{client_address(request)}",
         ctx.settings.limits.requests_per_minute_per_ip,

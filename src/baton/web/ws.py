@@ -41,13 +41,16 @@ from baton.services.errors import UserError
 from baton.services.events import events_since
 from baton.web.console_auth import SESSION_COOKIE
 from baton.web.errors import DATABASE_UNAVAILABLE, UNAVAILABLE_RETRY_SECONDS
-from baton.web.rate_limits import RateLimiter
+from baton.web.rate_limits import RateLimiter, SocketSlot
 
 log = logging.getLogger(__name__)
 
 POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
 MAX_FRAME_CHARS = 32_000
 HOLDER_TTL_SECONDS = 5.0
+# Typing notices one socket may forward; those in between are dropped (the next one shows it).
+TYPING_INTERVAL_SECONDS = 0.5
 
 
 class Hello(BaseModel):
@@ -160,6 +163,37 @@ async def _replay_then_forward(
         await _send_event(socket, event)
 
 
+def _address(socket: WebSocket) -> str:
+    return socket.client.host if socket.client else "unknown"
+
+
+async def _open_slot(socket: WebSocket) -> SocketSlot | None:
+    """Count the socket against its address (in every process); refuse one past the cap."""
+    limiter: RateLimiter = socket.app.state.rate_limiter
+    slot = await limiter.open_socket(
+        f"ip:{_address(socket)}", _ctx(socket).settings.limits.sockets_per_ip
+    )
+    if slot is None:
+        await socket.accept()
+        await socket.close(code=TRY_AGAIN_LATER, reason="too many open sockets from this address")
+    return slot
+
+
+def _capped(
+    handler: Callable[[WebSocket], Awaitable[None]],
+) -> Callable[[WebSocket], Awaitable[None]]:
+    async def capped(socket: WebSocket) -> None:
+        slot = await _open_slot(socket)
+        if slot is None:
+            return
+        try:
+            await handler(socket)
+        finally:
+            await slot.release()
+
+    return capped
+
+
 async def widget_socket(socket: WebSocket) -> None:
     """A visitor's socket: their own conversation's public events, and their messages."""
     ctx = _ctx(socket)
@@ -199,6 +233,8 @@ async def _widget_frames(socket: WebSocket, ctx: ServiceContext, conversation_id
     # who that is is read again after a few seconds at most.
     holder: str | None = None
     holder_read_at = -HOLDER_TTL_SECONDS
+    typing_at = -TYPING_INTERVAL_SECONDS
+    address_key = f"ip:{_address(socket)}"
     while True:
         try:
             raw = await socket.receive_text()
@@ -216,18 +252,26 @@ async def _widget_frames(socket: WebSocket, ctx: ServiceContext, conversation_id
             await socket.send_json({"type": "pong"})
         elif frame.type == "typing":
             now = time.monotonic()
+            if now - typing_at < TYPING_INTERVAL_SECONDS:
+                continue
+            typing_at = now
             if now - holder_read_at > HOLDER_TTL_SECONDS:
                 holder, holder_read_at = await current_holder(ctx, conversation_id), now
             await ctx.bus.publish(
                 Event("typing", conversation_id, data={"who": "customer"}, agent_id=holder)
             )
         elif frame.type == "message" and frame.text is not None:
-            wait = limiter.hit(
-                f"messages:{conversation_id}",
-                ctx.settings.limits.messages_per_minute_per_conversation,
-                60,
-                time.monotonic(),
+            # Each message counts against its address as an HTTP request does, then against
+            # its conversation as an HTTP post does.
+            wait = await limiter.hit(
+                address_key, ctx.settings.limits.requests_per_minute_per_ip, 60
             )
+            if wait is None:
+                wait = await limiter.hit(
+                    f"messages:{conversation_id}",
+                    ctx.settings.limits.messages_per_minute_per_conversation,
+                    60,
+                )
             if wait is not None:
                 await socket.send_json(
                     {
@@ -303,6 +347,7 @@ async def console_socket(socket: WebSocket) -> None:
         )
         try:
             watching: str | None = None
+            typing_at = -TYPING_INTERVAL_SECONDS
             while True:
                 frame = Hint.model_validate_json(await socket.receive_text())
                 if frame.type == "ping":
@@ -315,6 +360,9 @@ async def console_socket(socket: WebSocket) -> None:
                     if watching is not None:
                         ctx.bus.follow(live, watch_topic(watching))
                 elif frame.type == "typing" and frame.conversation_id:
+                    if time.monotonic() - typing_at < TYPING_INTERVAL_SECONDS:
+                        continue
+                    typing_at = time.monotonic()
                     await ctx.bus.publish(
                         Event(
                             "typing",
@@ -334,6 +382,6 @@ async def console_socket(socket: WebSocket) -> None:
 
 # Served by `app.BatonApp` ahead of the HTTP middleware and router.
 SOCKETS: dict[str, Callable[[WebSocket], Awaitable[None]]] = {
-    "/ws/widget": widget_socket,
-    "/ws/console": console_socket,
+    "/ws/widget": _capped(widget_socket),
+    "/ws/console": _capped(console_socket),
 }

@@ -97,13 +97,13 @@ async def login(body: Login, request: Request, response: Response, ctx: Ctx) -> 
     open the socket from in the answer."""
     # Two counters in two namespaces: an address typed as the email counts against that
     # account name only, never against the address itself.
-    check_rate(
+    await check_rate(
         request,
         f"login-address:{client_address(request)}",
         ctx.settings.limits.logins_per_five_minutes_per_ip,
         300,
     )
-    check_rate(request, f"login-account:{auth.normalise_login(body.email)}", 10, 900)
+    await check_rate(request, f"login-account:{auth.normalise_login(body.email)}", 10, 900)
     signed_in = await auth.log_in(ctx, body.email, body.password)
     response.set_cookie(
         SESSION_COOKIE,

@@ -74,7 +74,7 @@ async def create_conversation(
     body: ConversationCreate, request: Request, response: Response, ctx: Ctx
 ) -> ConversationStarted:
     """Start a conversation; the token in the answer opens this conversation and no other."""
-    check_rate(
+    await check_rate(
         request,
         f"start:{client_address(request)}",
         ctx.settings.limits.conversations_per_hour_per_ip,
@@ -131,7 +131,7 @@ async def post_message(
     ctx: Ctx,
 ) -> MessagePosted:
     """Send a customer message; the answer carries any replies ready by then."""
-    check_rate(
+    await check_rate(
         request,
         f"messages:{conversation.id}",
         ctx.settings.limits.messages_per_minute_per_conversation,
