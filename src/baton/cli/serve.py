@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import typer
 import uvicorn
+from prometheus_client import start_http_server
 
 from baton.cli.check import script_problems
 from baton.cli.common import ConfigOption, console, err_console, settings_or_exit
+from baton.config import Settings
+from baton.runtime.logs import configure_logging, log_config
+from baton.runtime.telemetry import MULTIPROCESS_FOLDER, metrics_registry
 from baton.web.app import create_app
 
 
@@ -20,6 +25,13 @@ def serve(
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
     workers: int = typer.Option(
         1, min=1, max=64, envvar="BATON_WORKERS", help="Processes (needs redis_url when > 1)."
+    ),
+    forwarded_allow_ips: str | None = typer.Option(
+        None,
+        "--forwarded-allow-ips",
+        help="Proxies whose X-Forwarded-For names the customer's address (comma-separated, "
+        "'*': any). Default: the forwarded_allow_ips setting, else $FORWARDED_ALLOW_IPS, "
+        "else 127.0.0.1.",
     ),
     config: Path | None = ConfigOption,
 ) -> None:
@@ -37,8 +49,9 @@ def serve(
             "process's sockets (set BATON_REDIS_URL=redis://…)"
         )
         raise typer.Exit(2)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    configure_logging(settings.log_format)
+    # Uvicorn reads $FORWARDED_ALLOW_IPS itself when given None.
+    trusted_proxies = forwarded_allow_ips or settings.forwarded_allow_ips
     url = f"http://{host}:{port}/"
     console.print(f"[bold]Baton[/] on [link={url}]{url}[/link]" + (" (demo)" if demo else ""))
     console.print(
@@ -47,13 +60,15 @@ def serve(
         highlight=False,
     )
     if workers == 1:
+        _serve_metrics_port(settings)
         # No per-message compression: chat frames are small, and its state costs ~47 KiB per
         # connected customer.
         uvicorn.run(
             create_app(settings, server_process=True),
             host=host,
             port=port,
-            log_level="info",
+            log_config=log_config(settings.log_format),
+            forwarded_allow_ips=trusted_proxies,
             ws_per_message_deflate=False,
         )
         return
@@ -63,12 +78,47 @@ def serve(
     os.environ["BATON_SECRET_KEY"] = settings.secret()
     os.environ.pop("BATON_SECRET_KEY_FILE", None)  # read once above; one source for the workers
     os.environ["BATON_SERVE_DEMO"] = "1" if demo else "0"
-    uvicorn.run(
-        "baton.web.asgi:create_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        ws_per_message_deflate=False,
+    folder, made_here = _metrics_folder()
+    try:
+        _serve_metrics_port(settings)
+        uvicorn.run(
+            "baton.web.asgi:create_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=log_config(settings.log_format),
+            forwarded_allow_ips=trusted_proxies,
+            ws_per_message_deflate=False,
+        )
+    finally:
+        if made_here:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _metrics_folder() -> tuple[Path, bool]:
+    """Where the workers write their metric values (PROMETHEUS_MULTIPROC_DIR), emptied first:
+    values a previous run left would be added to this run's. The workers, started after this,
+    read it from the environment."""
+    given = os.environ.get(MULTIPROCESS_FOLDER)
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        return folder, False
+    folder = Path(tempfile.mkdtemp(prefix="baton-metrics-"))
+    os.environ[MULTIPROCESS_FOLDER] = str(folder)
+    return folder, True
+
+
+def _serve_metrics_port(settings: Settings) -> None:
+    """`/metrics` on a port of its own (metrics_port), from this process: with workers, the
+    sum over them, read from their files."""
+    if settings.metrics_port is None:
+        return
+    start_http_server(settings.metrics_port, settings.metrics_host, registry=metrics_registry())
+    console.print(
+        f"Metrics on http://{settings.metrics_host}:{settings.metrics_port}/metrics",
+        highlight=False,
     )

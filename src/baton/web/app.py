@@ -31,10 +31,12 @@ from baton.config import Settings
 from baton.domain.articles import Article
 from baton.runtime.bus import EventBus, InProcessBus
 from baton.runtime.clock import Clock, SystemClock
+from baton.runtime.logs import REQUEST_ID, request_id_from
 from baton.runtime.redis_bus import RedisBus
+from baton.runtime.telemetry import add_process_collectors, forget_process, set_outbox_backlog
 from baton.services.alerts import check_promises
 from baton.services.context import ServiceContext
-from baton.services.jobs import register_job_handlers
+from baton.services.jobs import outbox_backlog, register_job_handlers
 from baton.services.knowledge_base import (
     import_articles,
     knowledge_base_version,
@@ -54,6 +56,8 @@ from baton.web.errors import install_error_handlers
 from baton.web.limits import BodySizeLimit
 from baton.web.openapi import install_openapi, operation_id
 from baton.web.rate_limits import RateLimiter
+from baton.web.request_ids import RequestIds, incoming_request_id
+from baton.web.request_metrics import RequestMetrics
 from baton.web.routes import (
     console,
     handoffs,
@@ -73,6 +77,7 @@ PROMISE_CHECK_SECONDS = 30.0
 PURGE_CHECK_SECONDS = 300.0
 GC_YOUNG_THRESHOLD = 20_000  # allocations between young collections (Python's default: 700)
 DRAIN_SECONDS = 20.0
+BACKLOG_SECONDS = 15.0
 # Bot replies run straight from the socket at most this many at a time (see web/ws.py).
 INLINE_JOBS = 8
 
@@ -149,6 +154,8 @@ def create_app(
         if run_jobs:
             tasks.append(asyncio.create_task(_watch_promises(ctx), name="baton-promises"))
             tasks.append(asyncio.create_task(_purge_hourly(ctx), name="baton-purge"))
+        if settings.metrics_port is not None:
+            tasks.append(asyncio.create_task(_count_backlog(ctx), name="baton-backlog"))
         app.state.redis_ping = getattr(the_bus, "ping", None)
         if server_process:
             settle_heap()
@@ -167,6 +174,7 @@ def create_app(
             for close in closers:
                 await close()
             await engine.dispose()
+            forget_process()
 
     app = BatonApp(
         title="Baton",
@@ -185,6 +193,7 @@ def create_app(
         max_bytes=settings.limits.max_body_bytes,
         path_limits={mail.INBOUND_EMAIL_PATH: settings.email.max_inbound_bytes},
     )
+    add_process_collectors()
     if settings.widget_origins:
         # Sites that embed the widget call the visitor API from their own origin. No
         # credentials cross origins: the console's cookie never does.
@@ -196,6 +205,9 @@ def create_app(
             allow_credentials=False,
             max_age=600,
         )
+    # Outermost: they see every answer, the size limit's and CORS's included.
+    app.add_middleware(RequestMetrics)
+    app.add_middleware(RequestIds)
     app.include_router(widget.router)
     app.include_router(console.router)
     app.include_router(rating_links.router)
@@ -291,6 +303,8 @@ class BatonApp(FastAPI):
             handler = ws.SOCKETS.get(path)
             if handler is not None:
                 scope["app"] = self
+                # Every line logged for this socket carries its id (the connection's own task).
+                REQUEST_ID.set(request_id_from(incoming_request_id(scope)))
                 await handler(WebSocket(scope, receive, send))
                 return
         await super().__call__(scope, receive, send)
@@ -330,6 +344,16 @@ async def _purge_hourly(ctx: ServiceContext) -> None:
         except Exception:
             log.exception("scheduling the purge failed; trying again later")
         await asyncio.sleep(PURGE_CHECK_SECONDS)
+
+
+async def _count_backlog(ctx: ServiceContext) -> None:
+    """Keep the outbox gauge current for a scrape that reaches no app (`metrics_port`)."""
+    while True:
+        try:
+            set_outbox_backlog(await outbox_backlog(ctx))
+        except Exception:
+            log.exception("reading the outbox backlog failed; trying again shortly")
+        await asyncio.sleep(BACKLOG_SECONDS)
 
 
 async def _build_hybrid_index(ctx: ServiceContext, articles: list[Article]) -> None:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Header, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from baton.runtime.telemetry import OUTBOX_JOBS, REGISTRY
+from baton.runtime.telemetry import metrics_registry, set_outbox_backlog
+from baton.services.errors import NotFound
 from baton.services.jobs import outbox_backlog
 from baton.services.metrics import build_report, handoff_rows, load_records, period_of
 from baton.web.console_auth import CurrentAgent
 from baton.web.console_schemas import MetricsReport
-from baton.web.deps import Ctx, limit_address
+from baton.web.deps import Ctx, Unauthorized, limit_address
 from baton.web.openapi import errors
 
 router = APIRouter(
@@ -74,10 +77,18 @@ async def metrics_csv(
 
 
 @router.get("/metrics", include_in_schema=False)
-async def prometheus(ctx: Ctx) -> Response:
-    """Counters, gauges and histograms in the Prometheus text format."""
-    backlog = await outbox_backlog(ctx)
-    OUTBOX_JOBS.clear()
-    for (kind, status), count in backlog.items():
-        OUTBOX_JOBS.labels(kind=kind, status=status).set(count)
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+async def prometheus(ctx: Ctx, authorization: Annotated[str | None, Header()] = None) -> Response:
+    """Counters, gauges and histograms in the Prometheus text format, summed over processes."""
+    settings = ctx.settings
+    if settings.metrics_port is not None:
+        # Served on their own port (`baton serve`), away from the public one.
+        raise NotFound("metrics are served on their own port")
+    if settings.metrics_token is not None:
+        scheme, _, token = (authorization or "").partition(" ")
+        expected = settings.metrics_token.get_secret_value()
+        if scheme.lower() != "bearer" or not secrets.compare_digest(
+            token.strip().encode(), expected.encode()
+        ):
+            raise Unauthorized("send the metrics token as 'Authorization: Bearer <token>'")
+    set_outbox_backlog(await outbox_backlog(ctx))
+    return Response(generate_latest(metrics_registry()), media_type=CONTENT_TYPE_LATEST)
