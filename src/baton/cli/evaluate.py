@@ -15,6 +15,7 @@ from baton.bots.kb_loader import load_articles
 from baton.cli.common import ConfigOption, console, err_console, settings_or_exit
 from baton.domain.article_files import ArticleFormatError
 from baton.escalation import EscalationSettings
+from baton.evaluation.asks import evaluate_asks, load_asks
 from baton.evaluation.kb import QueryFormatError, evaluate_kb, load_queries
 from baton.evaluation.signals import evaluate_signals, load_conversations
 
@@ -93,3 +94,35 @@ def signals_command(
             conversations, chosen, on_conversation=lambda _r: progress.advance(task)
         )
     _print(f"{len(conversations)} conversations", scores.as_dict(), as_json)
+
+
+@app.command("asks")
+def asks_command(
+    dataset: Path = typer.Argument(..., help="Messages labelled ask / not ask, JSON Lines."),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as one JSON line."),
+    config: Path | None = ConfigOption,
+) -> None:
+    """Explicit asks for a person: recall and false asks, overall and per language."""
+    settings = settings_or_exit(config, demo=True)
+    try:
+        rows = load_asks(dataset)
+    except (OSError, ValueError, KeyError) as exc:
+        err_console.print(f"[red]Cannot evaluate:[/] {dataset}: {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    chosen = EscalationSettings(signals=settings.signals, policy=settings.policy)
+    with Progress(console=err_console, transient=True) as progress:
+        task = progress.add_task("Reading messages", total=len(rows))
+        scores = evaluate_asks(rows, chosen, on_message=lambda: progress.advance(task))
+    if as_json:
+        print(json.dumps({lang: score.as_dict() for lang, score in scores.items()}))
+        return
+    table = Table("language", "messages", "asks", "recall", "false asks", title="Explicit asks")
+    for lang, score in scores.items():
+        table.add_row(
+            lang,
+            str(score.messages),
+            str(score.asks),
+            f"{score.recall:.3f}",
+            f"{score.false_ask_rate:.3f}",
+        )
+    console.print(table)
