@@ -50,7 +50,7 @@ from baton.store.database import (
 )
 from baton.web import ws
 from baton.web.errors import install_error_handlers
-from baton.web.limits import BodySizeLimit
+from baton.web.limits import BodySizeLimit, RefuseNulInUrls
 from baton.web.rate_limits import RateLimiter
 from baton.web.routes import console, integrations, mail, metrics, rating_links, widget
 
@@ -161,6 +161,7 @@ def create_app(
     app.state.rate_limiter = RateLimiter()
     app.state.inline_jobs = asyncio.Semaphore(INLINE_JOBS)
     install_error_handlers(app)
+    app.add_middleware(RefuseNulInUrls)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.limits.max_body_bytes,

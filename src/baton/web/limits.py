@@ -7,6 +7,7 @@ A few paths take larger bodies (`path_limits`): the inbound-mail webhook accepts
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -57,13 +58,36 @@ class BodySizeLimit:
 
 
 async def _refuse(send: Send, max_bytes: int) -> None:
-    body = json.dumps(
-        {"error": {"code": "too_large", "message": f"request body over {max_bytes} bytes"}}
-    ).encode()
+    await _send_json(send, 413, "too_large", f"request body over {max_bytes} bytes")
+
+
+class RefuseNulInUrls:
+    """A NUL in a request's path or query (`%00`) is refused with 422 `invalid_characters`:
+    path and query values reach database queries, and PostgreSQL refuses NUL in text."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope.get("path", "") or b"\x00" in unquote_to_bytes(scope["query_string"])
+        ):
+            await _send_json(
+                send,
+                422,
+                "invalid_characters",
+                "the address holds a NUL character, which is not text",
+            )
+            return
+        await self.app(scope, receive, send)
+
+
+async def _send_json(send: Send, status: int, code: str, message: str) -> None:
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),

@@ -5,40 +5,41 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import ConfigDict, EmailStr, Field
 
 from baton.services import agents as agent_actions
 from baton.services import auth, console, handoffs, privacy
 from baton.services.events import latest_event_id
 from baton.web.console_auth import SESSION_COOKIE, CurrentAdmin, CurrentAgent
 from baton.web.deps import Ctx, check_rate, client_address, limit_address
+from baton.web.schemas import InputModel
 
 router = APIRouter(prefix="/api/console", tags=["console"], dependencies=[Depends(limit_address)])
 
 
-class Login(BaseModel):
+class Login(InputModel):
     model_config = ConfigDict(extra="forbid")
     email: str = Field(max_length=320)
     password: str = Field(max_length=500)
 
 
-class Reply(BaseModel):
+class Reply(InputModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=20000)
     internal: bool = False
 
 
-class PresenceChange(BaseModel):
+class PresenceChange(InputModel):
     model_config = ConfigDict(extra="forbid")
     presence: agent_actions.Presence
 
 
-class Transfer(BaseModel):
+class Transfer(InputModel):
     model_config = ConfigDict(extra="forbid")
     agent_id: str = Field(max_length=64)
 
 
-class AgentCreate(BaseModel):
+class AgentCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
     email: EmailStr
     name: str = Field(min_length=1, max_length=200)

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from baton.channels.integrations import slack, zendesk
 from baton.channels.integrations.webhooks import check_webhook_url
@@ -20,6 +20,7 @@ from baton.services import integrations
 from baton.services.errors import InvalidInput
 from baton.web.console_auth import CurrentAdmin
 from baton.web.deps import Ctx, Unauthorized, limit_address
+from baton.web.schemas import InputModel
 
 router = APIRouter(tags=["integrations"], dependencies=[Depends(limit_address)])
 
@@ -41,7 +42,7 @@ WebhookEvent = Literal[
 ]
 
 
-class EndpointCreate(BaseModel):
+class EndpointCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
     url: str = Field(min_length=1, max_length=2000)
     events: list[WebhookEvent] = Field(
