@@ -12,6 +12,7 @@ import uvicorn
 from baton.cli.check import script_problems
 from baton.cli.common import ConfigOption, console, err_console, settings_or_exit
 from baton.web.app import create_app
+from baton.web.slow_clients import HeaderDeadline
 
 
 def serve(
@@ -53,6 +54,7 @@ def serve(
             port=port,
             log_level="info",
             ws_per_message_deflate=False,
+            http=HeaderDeadline,
         )
         return
     # Every worker builds the app from the same settings; the demo's secret must be shared.
@@ -68,4 +70,5 @@ def serve(
         workers=workers,
         log_level="info",
         ws_per_message_deflate=False,
+        http=HeaderDeadline,
     )

@@ -53,6 +53,7 @@ from baton.web.errors import install_error_handlers
 from baton.web.limits import BodySizeLimit, RefuseNulInUrls
 from baton.web.rate_limits import RateLimiter
 from baton.web.routes import console, integrations, mail, metrics, rating_links, widget
+from baton.web.slow_clients import HeaderDeadline
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -135,6 +136,7 @@ def create_app(
         app.state.redis_ping = getattr(the_bus, "ping", None)
         if server_process:
             settle_heap()
+            HeaderDeadline.header_timeout_seconds = settings.limits.request_header_timeout_seconds
         try:
             yield
         finally:
@@ -166,6 +168,7 @@ def create_app(
         BodySizeLimit,
         max_bytes=settings.limits.max_body_bytes,
         path_limits={mail.INBOUND_EMAIL_PATH: settings.email.max_inbound_bytes},
+        body_timeout_seconds=settings.limits.request_body_timeout_seconds,
     )
     if settings.widget_origins:
         # Sites that embed the widget call the visitor API from their own origin. No

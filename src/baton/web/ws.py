@@ -185,10 +185,18 @@ async def widget_socket(socket: WebSocket) -> None:
         return
     await socket.accept()
     try:
-        hello = Hello.model_validate(await socket.receive_json())
+        # A socket that never says hello would hold a connection for ever.
+        first = await asyncio.wait_for(
+            socket.receive_json(), ctx.settings.limits.hello_timeout_seconds
+        )
+        hello = Hello.model_validate(first)
         conversation = await access_conversation(ctx, hello.conversation_id, hello.token)
     except ValidationError as error:
         await socket.send_json({"type": "error", "code": _error_code(error)})
+        await socket.close(code=POLICY_VIOLATION)
+        return
+    except TimeoutError:
+        await socket.send_json({"type": "error", "code": "hello_timeout"})
         await socket.close(code=POLICY_VIOLATION)
         return
     except (UserError, ValueError, KeyError):
