@@ -83,6 +83,15 @@ class LimitSettings(BaseModel):
     sockets_per_ip: int = Field(
         50, ge=1, description="Chat and console sockets one address may hold open at once."
     )
+    hello_timeout_seconds: float = Field(
+        10, gt=0, le=300, description="A widget socket that has not said hello by then is closed."
+    )
+    request_header_timeout_seconds: float = Field(
+        10, gt=0, le=300, description="A request whose headers take longer is dropped."
+    )
+    request_body_timeout_seconds: float = Field(
+        30, gt=0, le=600, description="A request body that stalls this long gets 408."
+    )
 
 
 class HandoffSettings(BaseModel):

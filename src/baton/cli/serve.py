@@ -17,6 +17,7 @@ from baton.config import Settings
 from baton.runtime.logs import configure_logging, log_config
 from baton.runtime.telemetry import MULTIPROCESS_FOLDER, metrics_registry
 from baton.web.app import create_app
+from baton.web.slow_clients import HeaderDeadline
 
 
 def serve(
@@ -70,6 +71,7 @@ def serve(
             log_config=log_config(settings.log_format),
             forwarded_allow_ips=trusted_proxies,
             ws_per_message_deflate=False,
+            http=HeaderDeadline,
         )
         return
     # Every worker builds the app from the same settings; the demo's secret must be shared.
@@ -90,6 +92,7 @@ def serve(
             log_config=log_config(settings.log_format),
             forwarded_allow_ips=trusted_proxies,
             ws_per_message_deflate=False,
+            http=HeaderDeadline,
         )
     finally:
         if made_here:

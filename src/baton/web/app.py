@@ -53,7 +53,7 @@ from baton.store.database import (
 )
 from baton.web import ws
 from baton.web.errors import install_error_handlers
-from baton.web.limits import BodySizeLimit
+from baton.web.limits import BodySizeLimit, RefuseNulInUrls
 from baton.web.openapi import install_openapi, operation_id
 from baton.web.rate_limits import RateLimiter
 from baton.web.request_ids import RequestIds, incoming_request_id
@@ -68,6 +68,7 @@ from baton.web.routes import (
     widget,
 )
 from baton.web.schemas import Health, Readiness
+from baton.web.slow_clients import HeaderDeadline
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -159,6 +160,7 @@ def create_app(
         app.state.redis_ping = getattr(the_bus, "ping", None)
         if server_process:
             settle_heap()
+            HeaderDeadline.header_timeout_seconds = settings.limits.request_header_timeout_seconds
         try:
             yield
         finally:
@@ -188,10 +190,12 @@ def create_app(
     app.state.settings = settings
     app.state.inline_jobs = asyncio.Semaphore(INLINE_JOBS)
     install_error_handlers(app)
+    app.add_middleware(RefuseNulInUrls)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.limits.max_body_bytes,
         path_limits={mail.INBOUND_EMAIL_PATH: settings.email.max_inbound_bytes},
+        body_timeout_seconds=settings.limits.request_body_timeout_seconds,
     )
     add_process_collectors()
     if settings.widget_origins:

@@ -7,18 +7,28 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from baton.services.errors import RateLimited, UserError
+from baton.web.schemas import INVALID_CHARACTERS, UNSTORABLE_ERROR_TYPES
 
 log = logging.getLogger(__name__)
 
 UNAVAILABLE_RETRY_SECONDS = 5
-# What the database being out of reach raises on a request's path (see `_unavailable`);
-# ConnectionError is asyncpg's when a pooled connection was cut.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, ConnectionError)
+# What the database failing raises on a request's path (see `_unavailable`). DBAPIError is
+# the base of every error the driver reports, including those that are not "operational":
+# asyncpg reports a server shut down or a connection terminated by an administrator as a
+# plain driver error. ConnectionError is asyncpg's when a pooled connection was cut.
+DATABASE_UNAVAILABLE = (
+    DBAPIError,
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+    PoolTimeout,
+    ConnectionError,
+)
 
 _HTTP_CODES = {
     401: "unauthorized",
@@ -51,6 +61,14 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = exc.errors()
         if any(error.get("type") == "json_invalid" for error in errors):
             return error_response(400, "malformed_json", "the body is not valid JSON")
+        unstorable = [e for e in errors if e.get("type") in UNSTORABLE_ERROR_TYPES]
+        if unstorable:
+            where = ".".join(str(p) for p in unstorable[0].get("loc", ()) if p != "body")
+            return error_response(
+                422,
+                INVALID_CHARACTERS,
+                f"{where or 'body'}: holds a NUL character or a lone surrogate, which is not text",
+            )
         parts = []
         for error in errors[:5]:
             where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")

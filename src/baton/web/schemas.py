@@ -7,20 +7,58 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from baton.services.conversations import message_data
 
 AttributeValue = str | int | float | bool | None
+INVALID_CHARACTERS = "invalid_characters"
+# Pydantic's own error for a lone surrogate in a string field, and ours for the rest.
+UNSTORABLE_ERROR_TYPES = frozenset({INVALID_CHARACTERS, "string_unicode"})
 
 
-class PageIn(BaseModel):
+def has_unstorable_characters(value: object) -> bool:
+    """A NUL or a lone surrogate anywhere in the strings of `value` (keys included): text no
+    database stores (PostgreSQL refuses both) and no page or email can show."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(
+            has_unstorable_characters(k) or has_unstorable_characters(v) for k, v in value.items()
+        )
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(has_unstorable_characters(item) for item in value)
+    return False
+
+
+class InputModel(BaseModel):
+    """A request body or frame: every string in it is checked for unstorable characters, so
+    they get a 422 `invalid_characters`, never a database error."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: object) -> object:
+        if has_unstorable_characters(value):
+            raise PydanticCustomError(
+                INVALID_CHARACTERS, "holds a NUL character or a lone surrogate, which is not text"
+            )
+        return value
+
+
+class PageIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     url: str | None = Field(None, max_length=2000)
     title: str | None = Field(None, max_length=300)
 
 
-class ContactCreate(BaseModel):
+class ContactCreate(InputModel):
     """What the site knows of the visitor. Unsigned, so it is shown but never trusted."""
 
     model_config = ConfigDict(extra="forbid")
@@ -50,7 +88,7 @@ def known_timezone(value: str | None) -> str | None:
     return value
 
 
-class ConversationCreate(BaseModel):
+class ConversationCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     page: PageIn | None = None
@@ -65,7 +103,7 @@ class ConversationCreate(BaseModel):
     _known_timezone = field_validator("timezone")(known_timezone)
 
 
-class MessageCreate(BaseModel):
+class MessageCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=20000)
@@ -121,7 +159,7 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-class RatingCreate(BaseModel):
+class RatingCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     rating: Literal["good", "bad"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections import deque
@@ -17,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import WebSocket, WebSocketDisconnect
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from baton.runtime.bus import (
     AGENTS_TOPIC,
@@ -42,6 +43,7 @@ from baton.services.events import events_since
 from baton.web.console_auth import SESSION_COOKIE
 from baton.web.errors import DATABASE_UNAVAILABLE, UNAVAILABLE_RETRY_SECONDS
 from baton.web.rate_limits import RateLimiter, SocketSlot
+from baton.web.schemas import INVALID_CHARACTERS, UNSTORABLE_ERROR_TYPES, InputModel
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ HOLDER_TTL_SECONDS = 5.0
 TYPING_INTERVAL_SECONDS = 0.5
 
 
-class Hello(BaseModel):
+class Hello(InputModel):
     model_config = ConfigDict(extra="forbid")
     type: str = Field(pattern="^hello$")
     conversation_id: str = Field(max_length=64)
@@ -61,7 +63,7 @@ class Hello(BaseModel):
     last_event_id: int = Field(0, ge=0)
 
 
-class Hint(BaseModel):
+class Hint(InputModel):
     """A client frame after hello: a message, typing, or a ping."""
 
     model_config = ConfigDict(extra="ignore")
@@ -85,6 +87,21 @@ def origin_allowed(ctx: ServiceContext, origin: str | None, *, widget: bool) -> 
         allowed = ctx.settings.widget_origins
         return "*" in allowed or origin.rstrip("/") in allowed
     return False
+
+
+def _read_hint(raw: str) -> Hint:
+    """A client frame; the JSON is read by the same parser as HTTP bodies, so a lone
+    surrogate reaches the model's check (and gets `invalid_characters`) there too."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return Hint.model_validate_json(raw)  # raises the usual json_invalid error
+    return Hint.model_validate(data)
+
+
+def _error_code(error: ValidationError) -> str:
+    unstorable = any(e["type"] in UNSTORABLE_ERROR_TYPES for e in error.errors())
+    return INVALID_CHARACTERS if unstorable else "invalid_input"
 
 
 def _ctx(socket: WebSocket) -> ServiceContext:
@@ -202,9 +219,21 @@ async def widget_socket(socket: WebSocket) -> None:
         return
     await socket.accept()
     try:
-        hello = Hello.model_validate(await socket.receive_json())
+        # A socket that never says hello would hold a connection for ever.
+        first = await asyncio.wait_for(
+            socket.receive_json(), ctx.settings.limits.hello_timeout_seconds
+        )
+        hello = Hello.model_validate(first)
         conversation = await access_conversation(ctx, hello.conversation_id, hello.token)
-    except (ValidationError, UserError, ValueError, KeyError):
+    except ValidationError as error:
+        await socket.send_json({"type": "error", "code": _error_code(error)})
+        await socket.close(code=POLICY_VIOLATION)
+        return
+    except TimeoutError:
+        await socket.send_json({"type": "error", "code": "hello_timeout"})
+        await socket.close(code=POLICY_VIOLATION)
+        return
+    except (UserError, ValueError, KeyError):
         await socket.send_json({"type": "error", "code": "unauthorized"})
         await socket.close(code=POLICY_VIOLATION)
         return
@@ -244,9 +273,9 @@ async def _widget_frames(socket: WebSocket, ctx: ServiceContext, conversation_id
             await socket.send_json({"type": "error", "code": "too_large"})
             continue
         try:
-            frame = Hint.model_validate_json(raw)
-        except ValidationError:
-            await socket.send_json({"type": "error", "code": "invalid_input"})
+            frame = _read_hint(raw)
+        except ValidationError as error:
+            await socket.send_json({"type": "error", "code": _error_code(error)})
             continue
         if frame.type == "ping":
             await socket.send_json({"type": "pong"})
@@ -349,7 +378,7 @@ async def console_socket(socket: WebSocket) -> None:
             watching: str | None = None
             typing_at = -TYPING_INTERVAL_SECONDS
             while True:
-                frame = Hint.model_validate_json(await socket.receive_text())
+                frame = _read_hint(await socket.receive_text())
                 if frame.type == "ping":
                     await socket.send_json({"type": "pong"})
                 elif frame.type == "watch":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import ConfigDict, EmailStr, Field
 
 from baton.domain.switchboard import ControlState
 from baton.services import agents as agent_actions
@@ -31,6 +31,7 @@ from baton.web.console_schemas import (
 )
 from baton.web.deps import Ctx, check_rate, client_address, limit_address
 from baton.web.openapi import errors
+from baton.web.schemas import InputModel
 
 router = APIRouter(
     prefix="/api/console",
@@ -48,29 +49,29 @@ ACT = errors(403, 404, 409)
 ADMIN_READ = errors(403, 404)
 
 
-class Login(BaseModel):
+class Login(InputModel):
     model_config = ConfigDict(extra="forbid")
     email: str = Field(max_length=320)
     password: str = Field(max_length=500)
 
 
-class Reply(BaseModel):
+class Reply(InputModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=20000)
     internal: bool = False
 
 
-class PresenceChange(BaseModel):
+class PresenceChange(InputModel):
     model_config = ConfigDict(extra="forbid")
     presence: agent_actions.Presence
 
 
-class Transfer(BaseModel):
+class Transfer(InputModel):
     model_config = ConfigDict(extra="forbid")
     agent_id: str = Field(max_length=64)
 
 
-class AgentCreate(BaseModel):
+class AgentCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
     email: EmailStr
     name: str = Field(min_length=1, max_length=200)

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from baton.channels.integrations import slack, zendesk
 from baton.channels.integrations.webhooks import check_webhook_url
@@ -27,7 +27,7 @@ from baton.web.console_schemas import (
 )
 from baton.web.deps import Ctx, Unauthorized, limit_address
 from baton.web.openapi import errors
-from baton.web.schemas import CallbackStatus
+from baton.web.schemas import CallbackStatus, InputModel
 
 router = APIRouter(
     tags=["integrations"],
@@ -55,7 +55,7 @@ WebhookEvent = Literal[
 ]
 
 
-class EndpointCreate(BaseModel):
+class EndpointCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
     url: str = Field(min_length=1, max_length=2000)
     events: list[WebhookEvent] = Field(

@@ -13,6 +13,7 @@ from baton.services.errors import UserError
 from baton.services.satisfaction import add_comment_by_link, check_rating_link, rate_by_link
 from baton.web.deps import Ctx, limit_address
 from baton.web.openapi import errors
+from baton.web.schemas import has_unstorable_characters
 
 # The customer reads a page, never JSON: a wrong link (404) or a second answer (409) is a page
 # too. Bad query or form values (422) and the limits (429, 503) answer in the error shape.
@@ -91,6 +92,8 @@ async def rate_from_email(
 async def comment_from_email(
     handoff_id: str, signature: str, ctx: Ctx, comment: str = Form("", max_length=2000)
 ) -> HTMLResponse:
+    if has_unstorable_characters(comment):
+        return _page("Thank you", "The comment holds characters that are not text.", status=422)
     try:
         await add_comment_by_link(ctx, handoff_id[:64], signature[:128], comment)
     except UserError as exc:
