@@ -450,13 +450,18 @@ def many_parts(count: int) -> bytes:
 
 def test_a_mail_of_thousands_of_parts_is_refused_without_being_parsed_whole() -> None:
     raw = many_parts(5_000)
-    tracemalloc.start()
-    try:
-        with pytest.raises(InboundMailError, match="more than 200 MIME parts"):
-            parse_inbound(raw, EmailSettings(reply_domain="reply.acme.test"))
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peaks = []
+    # tracemalloc counts every thread's allocations: threads other tests left behind can add to
+    # one reading, so the smallest of three stands for the parser.
+    for _ in range(3):
+        tracemalloc.start()
+        try:
+            with pytest.raises(InboundMailError, match="more than 200 MIME parts"):
+                parse_inbound(raw, EmailSettings(reply_domain="reply.acme.test"))
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    peak = min(peaks)
     # Parsed whole, 5,000 parts take about 19 times the mail's size in memory; stopped at the
     # 201st part, the parser holds little more than the decoded text.
     assert peak < 10 * len(raw)
