@@ -113,9 +113,12 @@ def forget_process() -> None:
 
 
 def set_outbox_backlog(backlog: dict[tuple[str, str], int]) -> None:
-    # A kind and status that emptied reads 0 rather than its last count.
-    for kind, status in _backlog_labels - backlog.keys():
-        OUTBOX_JOBS.labels(kind=kind, status=status).set(0)
+    if multiprocess_folder() is None:
+        OUTBOX_JOBS.clear()  # a kind and status that emptied is no longer shown
+    else:
+        # Another process's files keep a vanished kind's last count: it reads 0 instead.
+        for kind, status in _backlog_labels - backlog.keys():
+            OUTBOX_JOBS.labels(kind=kind, status=status).set(0)
     for (kind, status), count in backlog.items():
         OUTBOX_JOBS.labels(kind=kind, status=status).set(count)
     _backlog_labels.update(backlog)
