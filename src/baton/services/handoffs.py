@@ -25,6 +25,7 @@ from baton.runtime.bus import Event
 from baton.runtime.jobs import enqueue_job
 from baton.services.context import ServiceContext, Transaction, transaction
 from baton.services.conversations import (
+    change_hands,
     holder_of,
     list_turns,
     lock_conversation,
@@ -102,7 +103,7 @@ def _move(tx: Transaction, conversation: Conversation, event: SwitchboardEvent) 
     state = ControlState(conversation.state)
     if not can(state, event):
         raise Conflict(f"cannot {event.value} while the conversation is {state.value}")
-    conversation.state = transition(state, event).value
+    change_hands(conversation, transition(state, event))
     tx.on_commit(state_event(conversation.id, conversation.state))
 
 
@@ -487,6 +488,7 @@ async def transfer_conversation(
         if conversation.state != ControlState.AGENT:
             raise Conflict("only a conversation an agent holds can be transferred")
         conversation.assigned_agent_id = target.id
+        change_hands(conversation, ControlState.AGENT)
         handoff = await get_open_handoff(tx.session, conversation_id)
         if handoff is not None:
             handoff.agent_id = target.id
