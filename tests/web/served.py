@@ -165,6 +165,8 @@ def race_settings(database_url: str, secret: str, **overrides: Any) -> Settings:
         "database_url": database_url,
         "business_hours": {"timezone": "UTC", "weekly": ALWAYS_OPEN},
         "limits": {"messages_per_minute_per_conversation": 10_000},
+        # The test's consoles do not ping: they stay online for the whole test.
+        "handoff": {"console_timeout_seconds": 3600},
         **overrides,
     }
     return Settings(**values)

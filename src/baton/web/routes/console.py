@@ -173,6 +173,13 @@ async def transfer(
     return {"agent_id": body.agent_id}
 
 
+@router.post("/conversations/{conversation_id}/take-over")
+async def take_over(conversation_id: str, ctx: Ctx, me: CurrentAgent) -> dict[str, str]:
+    """Take a conversation another agent holds (admins; others once the holder is away)."""
+    await handoffs.take_over_conversation(ctx, conversation_id, acting=me.agent.id)
+    return {"agent_id": me.agent.id}
+
+
 @router.get("/agents")
 async def agents(response: Response, ctx: Ctx, me: CurrentAgent) -> dict[str, Any]:
     _private(response)
