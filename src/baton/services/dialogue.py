@@ -31,6 +31,7 @@ from baton.domain.contact_capture import (
     wants_to_decline_email,
 )
 from baton.domain.policy import DecisionKind, PolicyDecision, decide
+from baton.domain.readings import read_message
 from baton.domain.reasons import ReasonCategory
 from baton.domain.signals import Signal, SignalKind, read_signals
 from baton.domain.switchboard import ControlState, SwitchboardEvent, is_bot_speaking, transition
@@ -98,6 +99,8 @@ def _needs_bot(snapshot: _Snapshot) -> bool:
 def offer_reply(text: str) -> str:
     """yes, no, a question about the offer, or unclear (a new question for the bot)."""
     reply = understand_reply(text)
+    if reply != "no" and read_message(text).explicit is not None:
+        return "yes"  # "can I talk to a person?" while the offer is open is its acceptance
     if reply == "question" and not asks_about_offer(text):
         return "unclear"
     return reply
