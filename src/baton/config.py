@@ -110,6 +110,20 @@ class HandoffSettings(BaseModel):
     minutes_per_queued_customer: float = Field(
         4, gt=0, description="Used to tell a queued customer their expected wait."
     )
+    console_timeout_seconds: float = Field(
+        60,
+        gt=0,
+        description=(
+            "An agent is online only while a console of theirs has answered within this many "
+            "seconds (consoles ping every 25); also the grace for a reconnect before the chats "
+            "they hold go back to the queue."
+        ),
+    )
+    idle_minutes: float = Field(
+        30,
+        gt=0,
+        description="An agent who has done nothing at their console for this long is away.",
+    )
 
 
 class RetentionSettings(BaseModel):

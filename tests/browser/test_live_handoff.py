@@ -462,3 +462,22 @@ def test_an_admin_adds_an_agent(browser: Browser, baton: BatonServer, artifacts:
     )
     console.screenshot(path=str(artifacts / "console-5-agents.png"))
     context.close()
+
+
+def test_bot_answers_render_markdown_safely(browser: Browser, baton: BatonServer) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(baton.url + "/")
+        open_widget(page)
+        say(page, "How do I create an account?")
+        answer = chat_log(page).locator(".msg.bot strong", has_text="Sign in → Create account")
+        expect(answer.first).to_be_visible(timeout=WAIT_MS)
+        expect(chat_log(page)).not_to_contain_text("**", timeout=WAIT_MS)
+        # A customer's own asterisks stay as typed.
+        say(page, "**not bold** <b>nor this</b>")
+        expect(chat_log(page).locator(".msg.customer .bubble").last).to_have_text(
+            "**not bold** <b>nor this</b>", timeout=WAIT_MS
+        )
+    finally:
+        context.close()

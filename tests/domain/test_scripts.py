@@ -53,6 +53,8 @@ def test_every_script_has_a_default() -> None:
         "escalate_email",
         "live_transfer",
         "after_hours",
+        "nobody_free",
+        "holder_left",
         "ask_email",
         "confirm_email",
         "queued",

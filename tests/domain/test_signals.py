@@ -255,6 +255,18 @@ def test_rapid_fire_needs_times() -> None:
     assert K.RAPID_FIRE not in kinds(read_signals("hello??", history, now=later))
 
 
+def test_a_calm_customer_writing_every_six_seconds_to_a_bot_that_answers_is_not_rapid_fire() -> (
+    None
+):
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    history: list[Turn] = []
+    for n in range(4):
+        history += [customer(f"and what about option {n}?", start + timedelta(seconds=6 * n))]
+        history += [answered()]
+    now = start + timedelta(seconds=24)
+    assert K.RAPID_FIRE not in kinds(read_signals("and the last one?", history, now=now))
+
+
 def test_the_bot_repeating_itself() -> None:
     same = "Refunds are processed within 5-7 working days of the item reaching us."
     history = [

@@ -205,6 +205,15 @@ def test_accepting_the_offer_hands_over(chat: Chat) -> None:
     assert chat.handoff().reasons[0] == "knowledge_gap"
 
 
+def test_asking_for_a_person_while_the_offer_is_open_accepts_it(chat: Chat) -> None:
+    chat.start({"email": "hu@example.com"})
+    chat.say("Do you do custom colours for rugs?")
+    assert chat.state() == "offered"
+    reply = chat.say("can I talk to a person")
+    assert chat.state() == "ticket"
+    assert "loop in" not in reply
+
+
 def test_a_question_about_the_offer_is_answered_and_the_offer_stays(chat: Chat) -> None:
     chat.start()
     chat.say("Can I book a fitting for curtains?")

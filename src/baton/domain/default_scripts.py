@@ -64,8 +64,10 @@ specialists.
 I want to make sure you get the best help here, so I'm going to bring in one of our customer
 service specialists — they're great at exactly this kind of situation.
 {% endif %}
+{% if not position %}
 They'll have our full conversation history, so you won't need to repeat anything. One moment
 while they join.
+{% endif %}
 """
 
 AFTER_HOURS = """\
@@ -82,6 +84,25 @@ with full context, so you won't need to repeat anything — they'll reply {{ pro
 {% if email %}
 The reply will go to {{ email }}, so nothing falls through.
 {% endif %}
+"""
+
+NOBODY_FREE = """\
+{% if reason == "emotional" %}
+I'm really sorry this has been so frustrating{% if first_name %}, {{ first_name }}{% endif %}.
+{% elif reason == "explicit_request" %}
+Of course{% if first_name %}, {{ first_name }}{% endif %}.
+{% elif reason == "knowledge_gap" %}
+I don't want to guess on this one{% if first_name %}, {{ first_name }}{% endif %}.
+{% endif %}
+Nobody from the {{ company_name }} support team is free to chat right now, so I'm passing this
+to them with our full conversation — you won't need to repeat anything — and they'll email
+you{% if email %} at {{ email }}{% endif %} {{ promise }}.
+"""
+
+HOLDER_LEFT = """\
+I'm sorry{% if first_name %}, {{ first_name }}{% endif %} —
+{% if agent_name %}{{ agent_name }}{% else %}the person helping you{% endif %} had to step away
+from the chat.
 """
 
 ASK_EMAIL = """\
@@ -171,6 +192,8 @@ DEFAULT_SCRIPTS: MappingProxyType[str, str] = MappingProxyType(
         "escalate_email": ESCALATE_EMAIL,
         "live_transfer": LIVE_TRANSFER,
         "after_hours": AFTER_HOURS,
+        "nobody_free": NOBODY_FREE,
+        "holder_left": HOLDER_LEFT,
         "ask_email": ASK_EMAIL,
         "confirm_email": CONFIRM_EMAIL,
         "queued": QUEUED,

@@ -48,17 +48,21 @@ HANDOFF_SCRIPTS = frozenset(
         "escalate_email",
         "live_transfer",
         "after_hours",
+        "nobody_free",
         "ticket_fallback",
         "queued",
         "email_declined",
     }
 )
 # Email handoffs tell the customer when the reply comes: the computed promise, never a guess.
-PROMISE_SCRIPTS = frozenset({"escalate_email", "after_hours", "ticket_fallback", "email_declined"})
+PROMISE_SCRIPTS = frozenset(
+    {"escalate_email", "after_hours", "nobody_free", "ticket_fallback", "email_declined"}
+)
 # Values the caller must pass for a script to make sense.
 REQUIRED_CONTEXT: Mapping[str, frozenset[str]] = {
     "escalate_email": frozenset({"promise"}),
     "after_hours": frozenset({"promise"}),
+    "nobody_free": frozenset({"promise"}),
     "ticket_fallback": frozenset({"promise"}),
     "email_declined": frozenset({"promise"}),
     "confirm_email": frozenset({"email"}),

@@ -260,12 +260,17 @@ def _behaviour(
         )
     if now is not None:
         window = settings.rapid_fire_seconds
+        # Only messages nobody has answered yet ("hello?" "anyone?"): a calm customer writing
+        # every few seconds to a bot that answers each time is having a conversation.
+        unanswered: list[Turn] = []
+        for said in reversed(history):
+            if said.role != "customer":
+                break
+            unanswered.append(said)
         recent = [
             t
-            for t in history
-            if t.role == "customer"
-            and t.at is not None
-            and 0 <= (now - t.at).total_seconds() <= window
+            for t in unanswered
+            if t.at is not None and 0 <= (now - t.at).total_seconds() <= window
         ]
         if len(recent) + 1 >= settings.rapid_fire_messages:
             out.append(

@@ -29,6 +29,8 @@ class SwitchboardEvent(StrEnum):
     HAND_BACK = "hand_back"
     RESOLVE = "resolve"
     REOPEN = "reopen"
+    # The agent holding it went away (console closed or idle): back to the queue.
+    RELEASE = "release"
 
 
 class IllegalTransition(Exception):
@@ -60,6 +62,9 @@ TRANSITIONS: dict[tuple[ControlState, SwitchboardEvent], ControlState] = {
     # No agent in time, every agent left, or the business closed.
     (S.QUEUED, E.OPEN_TICKET): S.TICKET,
     (S.AGENT, E.HAND_BACK): S.BOT,
+    # The holder went away and nobody else can take it live: an email ticket, with the promise.
+    (S.AGENT, E.RELEASE): S.QUEUED,
+    (S.AGENT, E.OPEN_TICKET): S.TICKET,
     (S.AGENT, E.RESOLVE): S.RESOLVED,
     # Customer and agent both online again: the ticket becomes a live chat.
     (S.TICKET, E.CLAIM): S.AGENT,

@@ -13,6 +13,7 @@ from baton.runtime.bus import SESSION_ENDED, Event
 from baton.services.auth import Forbidden
 from baton.services.context import ServiceContext, transaction
 from baton.services.errors import Conflict, InvalidInput, NotFound
+from baton.services.presence import touch
 from baton.services.queue import sweep_queue
 from baton.store.tables import Agent, AgentSession, Conversation
 
@@ -59,6 +60,8 @@ async def set_presence(ctx: ServiceContext, agent_id: str, presence: Presence) -
         if agent is None:
             raise NotFound("no such agent")
         agent.presence = presence
+        # Chosen at the console: the agent is there now.
+        touch(agent, ctx.clock.now())
         tx.on_commit(Event("agent.presence", data={"agent_id": agent_id, "presence": presence}))
     if presence != "online":
         # The last agent leaving must not strand queued customers.

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from baton.services.context import ServiceContext
 from baton.services.conversations import message_data
 from baton.services.errors import NotFound
+from baton.services.presence import effective_presence
 from baton.store.tables import Agent, Contact, Conversation, Handoff, Message
 
 View = Literal["queue", "mine", "tickets", "open", "all"]
@@ -182,6 +183,8 @@ async def read_conversation(ctx: ServiceContext, conversation_id: str) -> Conver
 
 
 async def list_agents(ctx: ServiceContext) -> list[dict[str, Any]]:
+    """The team; `presence` is "online" only for an agent really at their console."""
+    now = ctx.clock.now()
     async with ctx.sessions() as session:
         agents = (await session.scalars(select(Agent).order_by(Agent.name))).all()
     return [
@@ -190,7 +193,7 @@ async def list_agents(ctx: ServiceContext) -> list[dict[str, Any]]:
             "name": a.name,
             "email": a.email,
             "role": a.role,
-            "presence": a.presence,
+            "presence": effective_presence(a, now, ctx.settings),
             "capacity": a.capacity,
             "active": a.active,
         }

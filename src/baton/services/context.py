@@ -24,7 +24,7 @@ from baton.runtime.clock import Clock
 from baton.runtime.jobs import JobRunner
 from baton.runtime.telemetry import observe
 from baton.store.bulk import insert_returning_ids
-from baton.store.database import AsyncSession, SessionFactory
+from baton.store.database import AsyncSession, SessionFactory, begin_writing
 from baton.store.tables import EventRow
 
 
@@ -83,6 +83,7 @@ class Transaction:
 async def transaction(ctx: ServiceContext) -> AsyncIterator[Transaction]:
     async with ctx.sessions() as session:
         async with session.begin():
+            await begin_writing(session)
             tx = Transaction(session)
             yield tx
             logged = await _log_events(session, tx.events, ctx.clock.now())

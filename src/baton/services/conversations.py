@@ -124,6 +124,13 @@ def holder_of(state: str, assigned_agent_id: str | None) -> str | None:
     return assigned_agent_id if state == ControlState.AGENT.value else None
 
 
+def change_hands(conversation: Conversation, state: ControlState) -> None:
+    """Move the conversation to `state` (or to another agent in it): its version moves on, so a
+    bot reply computed for the old holder is discarded (see `services.dialogue`)."""
+    conversation.state = state.value
+    conversation.version = (conversation.version or 0) + 1
+
+
 def state_event(conversation_id: str, state: str) -> Event:
     return Event(
         "conversation.state_changed",
@@ -278,6 +285,7 @@ async def _store_batch(
                 Conversation.contact_id,
                 Conversation.assigned_agent_id,
                 Conversation.waiting_since,
+                Conversation.version,
             )
             .where(Conversation.id.in_(ids))
             .order_by(Conversation.id)
@@ -300,6 +308,7 @@ async def _store_batch(
                 # Writing again after resolution is a repeat contact: the bot takes it first.
                 state = transition(state, SwitchboardEvent.REOPEN)
                 change["state"] = state.value
+                change["version"] = conversation.version + 1
                 change["meta"] = {
                     **conversation.meta,
                     "reopened_at": item.received_at.isoformat(),

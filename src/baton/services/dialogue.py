@@ -31,12 +31,19 @@ from baton.domain.contact_capture import (
     wants_to_decline_email,
 )
 from baton.domain.policy import DecisionKind, PolicyDecision, decide
+from baton.domain.readings import read_message
 from baton.domain.reasons import ReasonCategory
 from baton.domain.signals import Signal, SignalKind, read_signals
 from baton.domain.switchboard import ControlState, SwitchboardEvent, is_bot_speaking, transition
 from baton.domain.turns import ContactView, PageView, Turn
 from baton.services.context import ServiceContext, Transaction, transaction
-from baton.services.conversations import list_turns, lock_conversation, message_event, state_event
+from baton.services.conversations import (
+    change_hands,
+    list_turns,
+    lock_conversation,
+    message_event,
+    state_event,
+)
 from baton.services.handoffs import (
     announce_agent,
     decision_data,
@@ -58,6 +65,7 @@ MAX_EMAIL_ASKS = 2  # the first ask, and one more only when the address given wa
 @dataclass(frozen=True)
 class _Snapshot:
     state: ControlState
+    version: int
     message: Message
     history: list[Turn]
     contact: ContactView
@@ -91,6 +99,8 @@ def _needs_bot(snapshot: _Snapshot) -> bool:
 def offer_reply(text: str) -> str:
     """yes, no, a question about the offer, or unclear (a new question for the bot)."""
     reply = understand_reply(text)
+    if reply != "no" and read_message(text).explicit is not None:
+        return "yes"  # "can I talk to a person?" while the offer is open is its acceptance
     if reply == "question" and not asks_about_offer(text):
         return "unclear"
     return reply
@@ -106,6 +116,7 @@ async def _read(ctx: ServiceContext, conversation_id: str, message_id: int) -> _
         history = await list_turns(session, conversation_id, before_id=message_id)
     return _Snapshot(
         ControlState(conversation.state),
+        conversation.version,
         message,
         history,
         contact_view(contact),
@@ -171,8 +182,8 @@ async def _apply(
         if not is_bot_speaking(state):
             log.info("dropped the bot's reply: a human holds conversation %s", conversation_id)
             return True
-        if state is not snapshot.state:
-            return False
+        if state is not snapshot.state or conversation.version != snapshot.version:
+            return False  # it changed hands while the bot was thinking: think again
         if await _already_answered(tx, conversation_id, snapshot.message.id):
             return True
         contact = await tx.session.get(Contact, conversation.contact_id)
@@ -222,7 +233,7 @@ class _Step:
         self.first_name = first_name_of(contact)
 
     def move(self, event: SwitchboardEvent) -> None:
-        self.conversation.state = transition(ControlState(self.conversation.state), event).value
+        change_hands(self.conversation, transition(ControlState(self.conversation.state), event))
         self.tx.on_commit(state_event(self.conversation.id, self.conversation.state))
 
     async def say(self, text: str, **meta: Any) -> Message:

@@ -19,12 +19,20 @@ from baton.domain.policy import DecisionKind, PolicyDecision
 from baton.domain.promises import Promise, compute_promise, render_promise
 from baton.domain.reasons import ReasonCategory
 from baton.domain.summaries import describe_context, summarise_handoff
-from baton.domain.switchboard import ControlState, SwitchboardEvent, can, transition
+from baton.domain.switchboard import (
+    ControlState,
+    SwitchboardEvent,
+    can,
+    is_bot_speaking,
+    transition,
+)
 from baton.domain.turns import ContactView, PageView, Turn
 from baton.runtime.bus import Event
 from baton.runtime.jobs import enqueue_job
+from baton.services.auth import Forbidden
 from baton.services.context import ServiceContext, Transaction, transaction
 from baton.services.conversations import (
+    change_hands,
     holder_of,
     list_turns,
     lock_conversation,
@@ -37,6 +45,7 @@ from baton.services.email_queue import (
     enqueue_reply_email,
 )
 from baton.services.errors import Conflict, InvalidInput, NotFound
+from baton.services.presence import is_online, online_clause, touch
 from baton.services.satisfaction import ask_for_rating
 from baton.store.database import AsyncSession
 from baton.store.tables import Agent, Contact, Conversation, Handoff, Message
@@ -50,26 +59,33 @@ async def get_open_handoff(session: AsyncSession, conversation_id: str) -> Hando
     )
 
 
-async def count_available_agents(session: AsyncSession) -> int:
-    """Online agents with room for one more conversation."""
+async def count_available_agents(ctx: ServiceContext, session: AsyncSession) -> int:
+    """Online agents (console open, not idle: `services.presence`) with room for one more."""
     load = (
         select(func.count(Conversation.id))
         .where(Conversation.assigned_agent_id == Agent.id, Conversation.state == "agent")
         .scalar_subquery()
     )
     query = select(func.count(Agent.id)).where(
-        Agent.active.is_(True), Agent.presence == "online", load < Agent.capacity
+        online_clause(ctx.clock.now(), ctx.settings), load < Agent.capacity
     )
     return int(await session.scalar(query) or 0)
 
 
-async def pick_agent(session: AsyncSession) -> Agent | None:
+async def count_online_agents(ctx: ServiceContext, session: AsyncSession) -> int:
+    """Online agents, with room or not."""
+    query = select(func.count(Agent.id)).where(online_clause(ctx.clock.now(), ctx.settings))
+    return int(await session.scalar(query) or 0)
+
+
+async def pick_agent(ctx: ServiceContext, session: AsyncSession) -> Agent | None:
     """The online agent with the fewest live conversations and room for one more.
 
     Each candidate's row is locked before its load is counted again, so of two processes
     assigning at once, the second sees the first's assignment: capacity is decided by the
     database, not by luck.
     """
+    now = ctx.clock.now()
     load = (
         select(func.count(Conversation.id))
         .where(Conversation.assigned_agent_id == Agent.id, Conversation.state == "agent")
@@ -78,14 +94,14 @@ async def pick_agent(session: AsyncSession) -> Agent | None:
     candidates = (
         await session.scalars(
             select(Agent.id)
-            .where(Agent.active.is_(True), Agent.presence == "online", load < Agent.capacity)
+            .where(online_clause(now, ctx.settings), load < Agent.capacity)
             .order_by(load, Agent.name)
             .limit(10)
         )
     ).all()
     for agent_id in candidates:
         agent = await session.scalar(select(Agent).where(Agent.id == agent_id).with_for_update())
-        if agent is None or agent.presence != "online" or not agent.active:
+        if agent is None or not is_online(agent, now, ctx.settings):
             continue
         # A new statement: under READ COMMITTED it sees assignments committed while we waited.
         current = await session.scalar(
@@ -102,7 +118,7 @@ def _move(tx: Transaction, conversation: Conversation, event: SwitchboardEvent) 
     state = ControlState(conversation.state)
     if not can(state, event):
         raise Conflict(f"cannot {event.value} while the conversation is {state.value}")
-    conversation.state = transition(state, event).value
+    change_hands(conversation, transition(state, event))
     tx.on_commit(state_event(conversation.id, conversation.state))
 
 
@@ -179,14 +195,19 @@ async def start_handoff(
     `summary_line` replaces the generated one-line summary (a caller that knows better).
     """
     now = ctx.clock.now()
-    if await get_open_handoff(tx.session, conversation.id) is not None:
-        raise Conflict("this conversation is already with our team")
+    stale = await get_open_handoff(tx.session, conversation.id)
+    if stale is not None:
+        if not is_bot_speaking(ControlState(conversation.state)):
+            raise Conflict("this conversation is already with our team")
+        # A handoff left open while the bot holds the chat (an older fault): it promised a human
+        # who never came. It closes, and this one carries the promise from now on.
+        stale.status, stale.closed_at = "closed", now
+        await tx.session.flush()
     reasons = list(decision.reasons) or [ReasonCategory.COMPLEX_ISSUE]
     reason = reasons[0]
     open_now = ctx.hours.is_open(now)
-    live = (
-        ctx.settings.handoff.live_chat and open_now and await count_available_agents(tx.session) > 0
-    )
+    # Live whenever someone is there to take it, inside business hours or not.
+    live = ctx.settings.handoff.live_chat and await count_available_agents(ctx, tx.session) > 0
     promise, promise_text = _promise(ctx, conversation, now)
     view = ContactView(contact.name, contact.email, dict(contact.attributes)) if contact else None
     summary = summarise_handoff(history, reasons, view, article_title)
@@ -220,28 +241,24 @@ async def start_handoff(
     if live:
         _move(tx, conversation, SwitchboardEvent.QUEUE)
         position = await count_queued(tx.session)
-        wait = timedelta(minutes=position * ctx.settings.handoff.minutes_per_queued_customer)
+        wait = queue_wait(ctx, position)
         text = "\n\n".join(
             [
-                ctx.scripts.render("live_transfer", reason=reason, first_name=first_name),
+                # The queue's script gives the reassurance; it is said once.
+                ctx.scripts.render(
+                    "live_transfer", reason=reason, first_name=first_name, position=position
+                ),
                 ctx.scripts.render("queued", position=position, wait=wait),
             ]
         )
-        assigned = await pick_agent(tx.session) if ctx.settings.handoff.auto_assign else None
+        assigned = await pick_agent(ctx, tx.session) if ctx.settings.handoff.auto_assign else None
         if assigned is not None:
             _move(tx, conversation, SwitchboardEvent.CLAIM)
             conversation.assigned_agent_id = handoff.agent_id = assigned.id
             text = ctx.scripts.render("live_transfer", reason=reason, first_name=first_name)
-        await enqueue_job(
-            tx.session,
-            QUEUE_TIMEOUT_JOB,
-            {"conversation_id": conversation.id, "handoff_id": handoff.id},
-            now=now,
-            run_at=now + timedelta(minutes=ctx.settings.handoff.queue_wait_minutes),
-            dedupe_key=f"queue_timeout:{handoff.id}",
-        )
+        await _enqueue_queue_timeout(ctx, tx, conversation, handoff)
     else:
-        script = "escalate_email" if open_now else "after_hours"
+        script = await email_script(ctx, tx.session, open_now)
         parts = [
             ctx.scripts.render(
                 script, reason=reason, first_name=first_name, promise=promise_text, email=email
@@ -271,6 +288,25 @@ async def start_handoff(
         )
     )
     return HandoffStart(text, assigned)
+
+
+def queue_wait(ctx: ServiceContext, position: int) -> timedelta:
+    """The wait told to a queued customer: never longer than the queue's limit, after which
+    the customer is moved to email anyway."""
+    handoff = ctx.settings.handoff
+    return timedelta(
+        minutes=min(position * handoff.minutes_per_queued_customer, handoff.queue_wait_minutes)
+    )
+
+
+async def email_script(ctx: ServiceContext, session: AsyncSession, open_now: bool) -> str:
+    """Why it goes by email, said truthfully: outside business hours only when that is the
+    reason nobody takes it live; "nobody is free right now" when that is the truth."""
+    if not ctx.settings.handoff.live_chat:
+        return "escalate_email" if open_now else "after_hours"
+    if open_now or await count_online_agents(ctx, session) > 0:
+        return "nobody_free"
+    return "after_hours"
 
 
 async def announce_agent(
@@ -334,7 +370,29 @@ async def finish_collecting(
     return ctx.scripts.render("email_declined", promise=promise_text, first_name=first_name)
 
 
-async def expire_queue_wait(ctx: ServiceContext, conversation_id: str, handoff_id: str) -> None:
+async def _enqueue_queue_timeout(
+    ctx: ServiceContext, tx: Transaction, conversation: Conversation, handoff: Handoff
+) -> None:
+    """Nobody takes it within the queue's limit: email. For this stay in the queue only (the
+    version): a customer queued again starts a new wait."""
+    now = ctx.clock.now()
+    await enqueue_job(
+        tx.session,
+        QUEUE_TIMEOUT_JOB,
+        {
+            "conversation_id": conversation.id,
+            "handoff_id": handoff.id,
+            "version": conversation.version,
+        },
+        now=now,
+        run_at=now + timedelta(minutes=ctx.settings.handoff.queue_wait_minutes),
+        dedupe_key=f"queue_timeout:{handoff.id}:{conversation.version}",
+    )
+
+
+async def expire_queue_wait(
+    ctx: ServiceContext, conversation_id: str, handoff_id: str, *, version: int | None = None
+) -> None:
     """Nobody claimed a queued conversation in time: it becomes an email ticket, and the
     customer is told so, with the promise."""
     async with transaction(ctx) as tx:
@@ -342,11 +400,61 @@ async def expire_queue_wait(ctx: ServiceContext, conversation_id: str, handoff_i
         handoff = await get_open_handoff(tx.session, conversation_id)
         if conversation.state != ControlState.QUEUED or handoff is None or handoff.id != handoff_id:
             return  # claimed, resolved or re-handed meanwhile
+        if version is not None and conversation.version != version:
+            return  # queued again since: that stay has its own limit
         await queue_to_ticket(ctx, tx, conversation, handoff)
 
 
+async def requeue(
+    ctx: ServiceContext,
+    tx: Transaction,
+    conversation: Conversation,
+    handoff: Handoff,
+    *,
+    left: Agent | None,
+) -> None:
+    """A handoff with nobody to answer goes back to the queue for the next agent free, or to
+    email with the promise when nobody is online; the customer is told which."""
+    now = ctx.clock.now()
+    contact = await tx.session.get(Contact, conversation.contact_id)
+    first_name = first_name_of(contact)
+    opening = (
+        ctx.scripts.render("holder_left", agent_name=left.name, first_name=first_name)
+        if left is not None
+        else None
+    )
+    conversation.assigned_agent_id = None
+    handoff.agent_id = None
+    if not (ctx.settings.handoff.live_chat and await count_available_agents(ctx, tx.session) > 0):
+        await queue_to_ticket(ctx, tx, conversation, handoff, opening=opening)
+        return
+    held = ControlState(conversation.state) is ControlState.AGENT
+    _move(tx, conversation, SwitchboardEvent.RELEASE if held else SwitchboardEvent.QUEUE)
+    handoff.model = "live"
+    position = await count_queued(tx.session)
+    text = ctx.scripts.render("queued", position=position, wait=queue_wait(ctx, position))
+    message = Message(
+        conversation_id=conversation.id,
+        author="bot",
+        body="\n\n".join([opening, text] if opening else [text]),
+        internal=False,
+        meta={"requeued": True},
+        created_at=now,
+    )
+    tx.session.add(message)
+    await tx.session.flush()
+    tx.on_commit(message_event(message))
+    conversation.waiting_since = conversation.waiting_since or now
+    await _enqueue_queue_timeout(ctx, tx, conversation, handoff)
+
+
 async def queue_to_ticket(
-    ctx: ServiceContext, tx: Transaction, conversation: Conversation, handoff: Handoff
+    ctx: ServiceContext,
+    tx: Transaction,
+    conversation: Conversation,
+    handoff: Handoff,
+    *,
+    opening: str | None = None,
 ) -> None:
     now = ctx.clock.now()
     _move(tx, conversation, SwitchboardEvent.OPEN_TICKET)
@@ -357,12 +465,13 @@ async def queue_to_ticket(
         await enqueue_confirmation(ctx, tx, handoff)
     promise_text = handoff.promise_text or _promise(ctx, conversation, now)[1]
     parts = [
+        *([opening] if opening else []),
         ctx.scripts.render(
             "ticket_fallback",
             promise=promise_text,
             first_name=first_name_of(contact),
             email=contact.email if contact else None,
-        )
+        ),
     ]
     if contact is None or not contact.email:
         parts.append(ctx.scripts.render("ask_email", first_name=first_name_of(contact)))
@@ -422,6 +531,7 @@ async def claim_conversation(ctx: ServiceContext, conversation_id: str, *, actin
         conversation = await lock_conversation(tx.session, conversation_id)
         _move(tx, conversation, SwitchboardEvent.CLAIM)
         conversation.assigned_agent_id = agent.id
+        touch(agent, ctx.clock.now())
         handoff = await get_open_handoff(tx.session, conversation_id)
         if handoff is not None:
             handoff.agent_id = agent.id
@@ -460,6 +570,9 @@ async def send_agent_reply(
         conversation = await lock_conversation(tx.session, conversation_id)
         if not internal and conversation.state not in (ControlState.AGENT, ControlState.TICKET):
             raise Conflict("claim the conversation before replying")
+        if not internal:
+            require_holder(conversation, agent)
+        touch(agent, now)
         message = Message(
             conversation_id=conversation_id,
             author="agent",
@@ -487,18 +600,91 @@ async def send_agent_reply(
 async def transfer_conversation(
     ctx: ServiceContext, conversation_id: str, to_agent: str, *, acting: str
 ) -> None:
-    """Pass a live conversation to another agent, who sees the whole history."""
+    """Pass a live conversation to another agent, who sees the whole history.
+
+    Only its holder (or an admin) passes it on, and only to an agent who is online: the
+    customer is told that person has joined, so they must really be there."""
     async with transaction(ctx) as tx:
-        await _require_agent(tx.session, acting)
+        agent = await _require_agent(tx.session, acting)
         target = await _require_agent(tx.session, to_agent)
         conversation = await lock_conversation(tx.session, conversation_id)
         if conversation.state != ControlState.AGENT:
             raise Conflict("only a conversation an agent holds can be transferred")
-        conversation.assigned_agent_id = target.id
-        handoff = await get_open_handoff(tx.session, conversation_id)
-        if handoff is not None:
-            handoff.agent_id = target.id
-        await announce_agent(ctx, tx, conversation, target, transferred_by=acting)
+        require_holder(conversation, agent)
+        if target.id == conversation.assigned_agent_id:
+            raise Conflict(f"{target.name} already holds this conversation", code="already_holder")
+        if not is_online(target, ctx.clock.now(), ctx.settings):
+            raise Conflict(f"{target.name} is not online", code="agent_not_online")
+        touch(agent, ctx.clock.now())
+        await _pass_to(ctx, tx, conversation, target, transferred_by=agent.id)
+
+
+async def take_over_conversation(ctx: ServiceContext, conversation_id: str, *, acting: str) -> None:
+    """An agent takes a conversation another agent holds: an explicit transfer to themselves,
+    recorded as one. Admins may at any time; other agents only when the holder is no longer
+    online (their chats go back to the queue shortly anyway)."""
+    now = ctx.clock.now()
+    async with transaction(ctx) as tx:
+        agent = await _require_agent(tx.session, acting)
+        conversation = await lock_conversation(tx.session, conversation_id)
+        if conversation.state != ControlState.AGENT:
+            raise Conflict("only a conversation an agent holds can be taken over")
+        if conversation.assigned_agent_id == agent.id:
+            raise Conflict("you already hold this conversation", code="already_holder")
+        holder = (
+            await tx.session.get(Agent, conversation.assigned_agent_id)
+            if conversation.assigned_agent_id
+            else None
+        )
+        if agent.role != "admin" and holder is not None and is_online(holder, now, ctx.settings):
+            raise Forbidden(
+                f"{holder.name} holds this conversation and is online: ask them to transfer it",
+                code="not_holder",
+            )
+        touch(agent, now)
+        await _pass_to(
+            ctx,
+            tx,
+            conversation,
+            agent,
+            transferred_by=agent.id,
+            taken_over_from=holder.id if holder else None,
+        )
+
+
+async def _pass_to(
+    ctx: ServiceContext,
+    tx: Transaction,
+    conversation: Conversation,
+    target: Agent,
+    **record: Any,
+) -> None:
+    previous = conversation.assigned_agent_id
+    conversation.assigned_agent_id = target.id
+    change_hands(conversation, ControlState.AGENT)
+    handoff = await get_open_handoff(tx.session, conversation.id)
+    if handoff is not None:
+        handoff.agent_id = target.id
+    await announce_agent(ctx, tx, conversation, target, **record)
+    tx.on_commit(
+        Event(
+            "conversation.transferred",
+            conversation.id,
+            data={"from": previous, "to": target.id, **record},
+        )
+    )
+
+
+def require_holder(conversation: Conversation, agent: Agent) -> None:
+    """Only the agent holding a live conversation, or an admin, acts in it."""
+    if (
+        conversation.state == ControlState.AGENT
+        and conversation.assigned_agent_id != agent.id
+        and agent.role != "admin"
+    ):
+        raise Forbidden(
+            "another agent holds this conversation: take it over first", code="not_holder"
+        )
 
 
 async def hand_back_to_bot(ctx: ServiceContext, conversation_id: str, *, acting: str) -> None:
@@ -518,6 +704,7 @@ async def _close(
     async with transaction(ctx) as tx:
         agent = await _require_agent(tx.session, acting)
         conversation = await lock_conversation(tx.session, conversation_id)
+        require_holder(conversation, agent)
         _move(tx, conversation, event)
         conversation.assigned_agent_id = None
         conversation.offer_declined_score = None

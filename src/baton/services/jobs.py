@@ -19,7 +19,13 @@ def register_job_handlers(ctx: ServiceContext) -> None:
         await reply_to_customer(ctx, str(payload["conversation_id"]), int(payload["message_id"]))
 
     async def queue_timeout(payload: dict[str, Any]) -> None:
-        await expire_queue_wait(ctx, str(payload["conversation_id"]), str(payload["handoff_id"]))
+        version = payload.get("version")
+        await expire_queue_wait(
+            ctx,
+            str(payload["conversation_id"]),
+            str(payload["handoff_id"]),
+            version=None if version is None else int(version),
+        )
 
     async def purge(payload: dict[str, Any]) -> None:
         await purge_old_rows(ctx)

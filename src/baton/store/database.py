@@ -43,6 +43,18 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
+async def begin_writing(session: AsyncSession) -> None:
+    """Take the database's write lock now, at the start of the transaction (SQLite).
+
+    SQLite ignores `SELECT … FOR UPDATE`, and its driver starts a transaction only at the first
+    write, so a read-decide-write use case could decide on a row another writer changes before
+    it writes. `BEGIN IMMEDIATE` makes one such transaction wait for the other: ownership
+    changes are serialised on SQLite as the row locks serialise them on PostgreSQL."""
+    connection = await session.connection()
+    if connection.dialect.name == "sqlite":
+        await connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, expire_on_commit=False)
 

@@ -88,6 +88,15 @@ class Conversation(Base):
     waiting_since: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Bumped each time the conversation changes hands (state or agent). Every ORM update is
+    # checked against the version it read (compare-and-set), and a bot reply computed for an
+    # older version is thrown away: it was written for someone who no longer holds the chat.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    __mapper_args__ = {  # noqa: RUF012 (declared by SQLAlchemy as an instance variable)
+        "version_id_col": version,
+        "version_id_generator": False,
+    }
 
 
 class Message(Base):
@@ -157,6 +166,10 @@ class Agent(Base):
     capacity: Mapped[int] = mapped_column(Integer, default=3)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # Presence follows the console: a socket of theirs answered then (each open socket keeps
+    # it fresh), and they last did something there. `presence` is what they chose.
+    console_seen_at: Mapped[datetime | None]
+    active_at: Mapped[datetime | None]
 
 
 class ArticleRow(Base):

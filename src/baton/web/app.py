@@ -42,7 +42,7 @@ from baton.services.knowledge_base import (
     knowledge_base_version,
     load_knowledge_base,
 )
-from baton.services.queue import sweep_queue
+from baton.services.queue import check_ownership, sweep_queue
 from baton.services.retention import enqueue_purge
 from baton.services.script_files import read_script_folder
 from baton.store.database import (
@@ -330,10 +330,13 @@ def settle_heap() -> None:
 
 
 async def _watch_promises(ctx: ServiceContext) -> None:
-    """Warn the team before a promise breaks; move the queue to tickets when hours close."""
+    """Warn the team before a promise breaks; give back the chats of agents who left (and any
+    conversation with nobody to answer, first at start-up); move the queue to tickets when
+    nobody can take it."""
     while True:
         try:
             await check_promises(ctx)
+            await check_ownership(ctx)
             await sweep_queue(ctx)
         except Exception:
             log.exception("promise and queue check failed; trying again shortly")

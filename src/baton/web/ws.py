@@ -40,6 +40,7 @@ from baton.services.conversations import (
 )
 from baton.services.errors import UserError
 from baton.services.events import events_since
+from baton.services.presence import console_seen
 from baton.web.console_auth import SESSION_COOKIE
 from baton.web.errors import DATABASE_UNAVAILABLE, UNAVAILABLE_RETRY_SECONDS
 from baton.web.rate_limits import RateLimiter, SocketSlot
@@ -53,6 +54,7 @@ MAX_FRAME_CHARS = 32_000
 HOLDER_TTL_SECONDS = 5.0
 # Typing notices one socket may forward; those in between are dropped (the next one shows it).
 TYPING_INTERVAL_SECONDS = 0.5
+SEEN_EVERY_SECONDS = 10.0
 
 
 class Hello(InputModel):
@@ -377,8 +379,18 @@ async def console_socket(socket: WebSocket) -> None:
         try:
             watching: str | None = None
             typing_at = -TYPING_INTERVAL_SECONDS
+            # Presence follows the console: this socket keeps the agent seen while it answers,
+            # and anything but a ping shows them active (`services.presence`).
+            await console_seen(ctx, agent.id, acted=True)
+            seen_at = acted_at = time.monotonic()
             while True:
                 frame = _read_hint(await socket.receive_text())
+                now = time.monotonic()
+                acted = frame.type != "ping"
+                if now - (acted_at if acted else seen_at) >= SEEN_EVERY_SECONDS:
+                    await console_seen(ctx, agent.id, acted=acted)
+                    seen_at = now
+                    acted_at = now if acted else acted_at
                 if frame.type == "ping":
                     await socket.send_json({"type": "pong"})
                 elif frame.type == "watch":

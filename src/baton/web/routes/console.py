@@ -204,6 +204,17 @@ async def transfer(conversation_id: str, body: Transfer, ctx: Ctx, me: CurrentAg
     return Transferred(agent_id=body.agent_id)
 
 
+@router.post(
+    "/conversations/{conversation_id}/take-over",
+    name="take_over_conversation",
+    responses=errors(403, 404, 409),
+)
+async def take_over(conversation_id: str, ctx: Ctx, me: CurrentAgent) -> Transferred:
+    """Take a conversation another agent holds (admins; others once the holder is away)."""
+    await handoffs.take_over_conversation(ctx, conversation_id, acting=me.agent.id)
+    return Transferred(agent_id=me.agent.id)
+
+
 @router.get("/agents", name="list_agents")
 async def agents(response: Response, ctx: Ctx, me: CurrentAgent) -> AgentList:
     _private(response)

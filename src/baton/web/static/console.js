@@ -49,6 +49,18 @@
   let backoff = 1;
   let reconnectTimer = null;
   let pingTimer = null;
+  // The agent is at the console (a key, a click): sent at most once a minute, so the server
+  // can tell an agent who walked away from one who is reading.
+  let lastActiveSent = 0;
+  function sendActive() {
+    const now = Date.now();
+    if (!socket || socket.readyState !== WebSocket.OPEN || now - lastActiveSent < 60000) return;
+    lastActiveSent = now;
+    socket.send(JSON.stringify({ type: "active" }));
+  }
+  ["keydown", "pointerdown", "focus"].forEach((name) =>
+    window.addEventListener(name, sendActive, { passive: true }),
+  );
   let lastEventId = Number(sessionStorage.getItem(LAST_EVENT_KEY) || 0);
   const seenEvents = new Set(); // event ids already handled
   let lastTypingSent = 0;
@@ -925,6 +937,8 @@
       pingTimer = setInterval(() => {
         if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "ping" }));
       }, 25000);
+      lastActiveSent = 0;
+      sendActive();
       watchSelected();
       // Anything missed while the socket was down.
       refreshSoon();

@@ -208,6 +208,10 @@
       padding: 9px 13px; border-radius: 16px; white-space: pre-wrap; overflow-wrap: anywhere;
       word-break: break-word;
     }
+    .msg.bot .bubble p { margin: 0; white-space: normal; }
+    .msg.bot .bubble p + p, .msg.bot .bubble ul { margin-top: 8px; }
+    .msg.bot .bubble ul { margin-bottom: 0; padding-left: 18px; white-space: normal; }
+    .msg.bot .bubble code { font-size: 0.92em; }
     .msg.customer { align-self: flex-end; align-items: flex-end; }
     .msg.customer .bubble {
       background: var(--accent); color: #fff; border-bottom-right-radius: 5px;
@@ -691,9 +695,68 @@
     }
     const bubble = document.createElement("div");
     bubble.className = "bubble";
-    bubble.textContent = text;
+    if (kind === "bot") renderMarkdown(bubble, text);
+    else bubble.textContent = text;
     item.appendChild(bubble);
     return item;
+  }
+
+  /**
+   * The bot's answers come from knowledge-base articles written in Markdown. A small renderer
+   * that builds nodes itself: **bold**, *italic*, `code`, [links](https://…), "- " lists and
+   * paragraphs. Every piece of text is a text node, so HTML in an article shows as text and
+   * never runs; links open only http(s) addresses.
+   */
+  function renderMarkdown(target, text) {
+    const paragraphs = String(text).split(/\n\s*\n/);
+    paragraphs.forEach((block) => {
+      const lines = block.split("\n");
+      if (lines.every((line) => /^\s*[-*]\s+/.test(line))) {
+        const list = document.createElement("ul");
+        lines.forEach((line) => {
+          const entry = document.createElement("li");
+          renderInline(entry, line.replace(/^\s*[-*]\s+/, ""));
+          list.appendChild(entry);
+        });
+        target.appendChild(list);
+        return;
+      }
+      const paragraph = document.createElement("p");
+      lines.forEach((line, index) => {
+        if (index > 0) paragraph.appendChild(document.createElement("br"));
+        renderInline(paragraph, line);
+      });
+      target.appendChild(paragraph);
+    });
+  }
+
+  const INLINE = /\*\*([^*]+)\*\*|\*([^*\s][^*]*)\*|`([^`]+)`|\[([^\]]+)\]\((https?:\/\/[^\s)]+)\)/g;
+
+  function renderInline(target, line) {
+    let last = 0;
+    for (const match of line.matchAll(INLINE)) {
+      if (match.index > last) target.appendChild(document.createTextNode(line.slice(last, match.index)));
+      let node;
+      if (match[1] !== undefined) {
+        node = document.createElement("strong");
+        node.textContent = match[1];
+      } else if (match[2] !== undefined) {
+        node = document.createElement("em");
+        node.textContent = match[2];
+      } else if (match[3] !== undefined) {
+        node = document.createElement("code");
+        node.textContent = match[3];
+      } else {
+        node = document.createElement("a");
+        node.textContent = match[4];
+        node.href = match[5];
+        node.target = "_blank";
+        node.rel = "noopener noreferrer";
+      }
+      target.appendChild(node);
+      last = match.index + match[0].length;
+    }
+    if (last < line.length) target.appendChild(document.createTextNode(line.slice(last)));
   }
 
   function labelFor(message) {
