@@ -365,12 +365,7 @@ def test_two_hundred_escalations_at_once_all_go_out_once_and_the_backlog_shows(
     message_ids = {d.parsed()["Message-ID"] for d in escalations}
     assert len(escalations) == len(message_ids) == 200
     assert client.get("/api/console/mail").json()["waiting"] == 0
-    pending = [
-        line
-        for line in client.get("/metrics").text.splitlines()
-        if line.startswith("baton_outbox_jobs{") and 'status="pending"' in line
-    ]
-    assert pending and all(line.endswith(" 0.0") for line in pending)  # emptied reads 0
+    assert 'status="pending"' not in client.get("/metrics").text
 
 
 def test_the_same_email_delivered_twice_is_posted_once(client: TestClient) -> None:
