@@ -41,6 +41,11 @@ from baton.services.email_queue import (
     REPLY_EMAIL_JOB,
 )
 from baton.services.handoff_brief import HandoffBrief, handoff_brief
+from baton.services.inbound_notices import (
+    INBOUND_NOTICE_JOB,
+    render_inbound_notice,
+    team_address,
+)
 from baton.services.satisfaction import rating_link
 
 log = logging.getLogger(__name__)
@@ -175,6 +180,21 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
         )
         await send(message, "rating", "")
 
+    async def inbound_notice(payload: dict[str, Any]) -> None:
+        to = str(payload["to"])
+        team = to == team_address(settings)
+        subject, text = render_inbound_notice(payload, to_sender=not team)
+        message = build_notice(
+            to=to,
+            subject=subject,
+            text=text,
+            message_id=f"<notice-{payload['key']}@{settings.reply_domain}>",
+            settings=settings,
+            sent_at=ctx.clock.now(),
+        )
+        await send(message, "notice", "")
+
+    ctx.jobs.register(INBOUND_NOTICE_JOB, inbound_notice)
     ctx.jobs.register(ALERT_EMAIL_JOB, alert)
     ctx.jobs.register(RATING_EMAIL_JOB, rating)
     ctx.jobs.register(ESCALATION_EMAIL_JOB, escalation)
@@ -195,6 +215,7 @@ async def receive_raw_email(ctx: ServiceContext, raw: bytes) -> str:
             kind="inbound",
             raw=raw[: settings.max_inbound_bytes].decode("utf-8", "replace"),
             reason=f"unreadable: {exc.reason}",
+            notify=team_address(settings),
         )
         return "held"
     tokens = mail.reply_tokens or ((mail.reply_token,) if mail.reply_token else ())
@@ -202,7 +223,8 @@ async def receive_raw_email(ctx: ServiceContext, raw: bytes) -> str:
         ctx,
         tokens=tokens,
         sender=mail.from_address,
-        text=mail.new_text or mail.text,
+        # Only the new text: a reply with none must never post the quoted original.
+        text=mail.new_text,
         raw=raw.decode("utf-8", "replace"),
         subject=mail.subject,
         message_id=mail.message_id,
