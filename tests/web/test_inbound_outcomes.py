@@ -6,12 +6,14 @@ from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import make_msgid
 
+import aiosmtplib
 import pytest
 from fastapi.testclient import TestClient
 
 from baton.runtime.clock import FrozenClock
 from baton.services import agents
-from tests.channels.smtp_server import SmtpTestServer, running_smtp_server
+from baton.services.email import list_mail
+from tests.channels.smtp_server import SmtpTestServer, free_port, running_smtp_server
 from tests.conftest import MONDAY_10
 from tests.web.test_email_flow import _app, _ctx, _escalate, _post, _run_jobs, _token
 
@@ -123,3 +125,31 @@ def test_a_team_reply_the_conversation_cannot_take_is_held_and_the_team_is_told(
     ]
     assert len(notices) == 1
     assert "sam@lumen.example" in notices[0].get_content()
+
+
+async def test_the_smtp_receiver_refuses_an_unknown_reply_address_at_rcpt(
+    database_url: str, smtp: SmtpTestServer
+) -> None:
+    port = free_port()
+    app = _app(database_url, FrozenClock(MONDAY_10), smtp.port)
+    app.state.settings.email.inbound_smtp_port = port
+    with TestClient(app) as client:
+        conversation_id, _ = _escalate(client)
+        known = f"reply+{_token(client, conversation_id)}@reply.lumen.example"
+        raw = _mail(_token(client, conversation_id), plain="hello")
+        for unknown in (f"reply+{'0' * 32}@reply.lumen.example", "anyone@reply.lumen.example"):
+            with pytest.raises(aiosmtplib.SMTPRecipientsRefused) as refused:
+                await aiosmtplib.send(
+                    raw,
+                    sender="sam@lumen.example",
+                    recipients=[unknown],
+                    hostname="127.0.0.1",
+                    port=port,
+                )
+            assert refused.value.recipients[0].code == 550
+        await aiosmtplib.send(
+            raw, sender="sam@lumen.example", recipients=[known], hostname="127.0.0.1", port=port
+        )
+        mail = client.portal.call(lambda: list_mail(_ctx(client)))  # type: ignore[union-attr]
+        inbound = [m for m in mail if m.direction == "in"]
+        assert len(inbound) == 1 and known.split("@")[0] in inbound[0].raw
