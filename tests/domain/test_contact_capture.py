@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
+from email_validator import validate_email
 
 from baton.domain.contact_capture import (
     ContactField,
     asks_about_offer,
     find_email,
+    find_name,
     missing_fields,
+    read_contact_details,
     understand_reply,
     wants_to_decline_email,
 )
@@ -249,3 +256,82 @@ def test_a_question_about_the_offer_is_told_from_a_new_question(
     text: str, about_offer: bool
 ) -> None:
     assert asks_about_offer(text) is about_offer
+
+
+# -- contact details in anything the customer writes ------------------------------------------
+
+DATA = Path(__file__).parent / "data" / "contact_messages.jsonl"
+COMPANY_DOMAINS = ("acme.example",)
+
+
+def _labelled() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _normalised(email: str | None) -> str | None:
+    return None if email is None else validate_email(email, check_deliverability=False).normalized
+
+
+def test_the_labelled_set_is_varied() -> None:
+    rows = _labelled()
+    assert len(rows) >= 200
+    assert sum(1 for r in rows if r["email"]) >= 50 and sum(1 for r in rows if r["name"]) >= 50
+    assert sum(1 for r in rows if not r["email"] and not r["name"]) >= 80
+    assert {r["lang"] for r in rows} >= {"en", "de", "fr", "es", "it", "nl", "pt"}
+
+
+def test_every_email_and_name_in_the_labelled_set_is_found_and_nothing_else() -> None:
+    missed_emails, false_emails, missed_names, false_names, wrong = [], [], [], [], []
+    for row in _labelled():
+        details = read_contact_details(row["text"], not_theirs=COMPANY_DOMAINS)
+        expected_email = _normalised(row["email"])
+        if expected_email and details.email != expected_email:
+            missed_emails.append(row["text"])
+        if not expected_email and details.email:
+            false_emails.append(row["text"])
+        if row["name"] and details.name != row["name"]:
+            (wrong if details.name else missed_names).append(row["text"])
+        if not row["name"] and details.name:
+            false_names.append(row["text"])
+        assert details.phone == row.get("phone"), row["text"]
+    print(f"false names: {len(false_names)}, wrong names: {len(wrong)}")
+    assert missed_emails == [] and false_emails == []
+    assert missed_names == [] and wrong == []
+    assert false_names == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm frustrated",
+        "I'm waiting for a refund",
+        "I am not happy",
+        "I'M SO ANGRY",
+        "I'm DYING to learn the drums",
+        "it's June.",
+        "I'm Canadian, do you ship to Toronto?",
+        "i'm hungry",
+    ],
+)
+def test_how_someone_feels_is_no_name(text: str) -> None:
+    assert find_name(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "email", "correction", "only"),
+    [
+        pytest.param("please use jo.b@example.org instead", "jo.b@example.org", True, True),
+        pytest.param("actually my email is kim@example.com", "kim@example.com", True, True),
+        pytest.param("not jo@example.com, it's joe@example.com", "joe@example.com", True, True),
+        pytest.param("jo@example.com", "jo@example.com", False, True, id="bare"),
+        pytest.param(
+            "my email is jo@example.com and my order is late", "jo@example.com", False, False
+        ),
+        pytest.param("I emailed help@acme.example already", None, False, False, id="company"),
+    ],
+)
+def test_corrections_and_messages_that_only_give_details(
+    text: str, email: str | None, correction: bool, only: bool
+) -> None:
+    details = read_contact_details(text, not_theirs=COMPANY_DOMAINS)
+    assert (details.email, details.correction, details.only_details) == (email, correction, only)

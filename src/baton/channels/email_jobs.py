@@ -49,6 +49,11 @@ from baton.services.email_queue import (
     REPLY_EMAIL_JOB,
 )
 from baton.services.handoff_brief import HandoffBrief, handoff_brief
+from baton.services.inbound_notices import (
+    INBOUND_NOTICE_JOB,
+    render_inbound_notice,
+    team_address,
+)
 from baton.services.satisfaction import rating_link
 from baton.store.tables import Message
 
@@ -208,7 +213,22 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
         )
         await send(message, "notice", "")
 
+    async def inbound_notice(payload: dict[str, Any]) -> None:
+        to = str(payload["to"])
+        team = to == team_address(settings)
+        subject, text = render_inbound_notice(payload, to_sender=not team)
+        message = build_notice(
+            to=to,
+            subject=subject,
+            text=text,
+            message_id=f"<notice-{payload['key']}@{settings.reply_domain}>",
+            settings=settings,
+            sent_at=ctx.clock.now(),
+        )
+        await send(message, "notice", "")
+
     ctx.jobs.register(HELD_REPLY_NOTICE_JOB, held_reply_notice)
+    ctx.jobs.register(INBOUND_NOTICE_JOB, inbound_notice)
     ctx.jobs.register(ALERT_EMAIL_JOB, alert)
     ctx.jobs.register(RATING_EMAIL_JOB, rating)
     ctx.jobs.register(ESCALATION_EMAIL_JOB, escalation)
@@ -230,6 +250,7 @@ async def hold_unreadable_email(ctx: ServiceContext, raw: bytes, error: InboundM
         kind="inbound",
         raw=raw[: ctx.settings.email.max_inbound_bytes].decode("utf-8", "replace"),
         reason=f"unreadable: {error.reason}",
+        notify=team_address(ctx.settings.email),
     )
 
 
@@ -240,7 +261,8 @@ async def receive_inbound_email(ctx: ServiceContext, mail: InboundMail) -> str:
         ctx,
         tokens=tokens,
         sender=mail.from_address,
-        text=mail.new_text or mail.text,
+        # Only the new text: a reply with none must never post the quoted original.
+        text=mail.new_text,
         raw=mail.raw.decode("utf-8", "replace"),
         subject=mail.subject,
         message_id=mail.message_id,

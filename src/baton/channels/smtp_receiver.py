@@ -21,6 +21,7 @@ from aiosmtpd.controller import Controller
 from baton.channels.email_in import InboundMailError, parse_inbound
 from baton.channels.email_jobs import hold_unreadable_email, receive_inbound_email
 from baton.services.context import ServiceContext
+from baton.services.reply_addresses import is_known_reply_address
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,24 @@ class _Handler:
 
     async def _on_app_loop(self, coroutine: Any) -> Any:
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self.loop))
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        # Refused here, the sending server bounces to its sender at once: nothing is stored
+        # for an address no conversation has.
+        future = asyncio.run_coroutine_threadsafe(
+            is_known_reply_address(self.ctx, address), self.loop
+        )
+        try:
+            known = await asyncio.wrap_future(future)
+        except Exception:
+            log.exception("reply address could not be checked")
+            return "451 4.3.0 Try again later"
+        if not known:
+            return "550 5.1.1 No conversation has this reply address"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw = envelope.original_content or envelope.content

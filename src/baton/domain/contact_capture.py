@@ -10,10 +10,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
 from email_validator import EmailNotValidError, validate_email
+
+from baton.domain.contact_words import (
+    NAME_PARTICLES,
+    NAME_TITLES,
+    NOT_NAMES,
+    NOT_NAMES_CAPITALISED,
+)
+
+MONTHS = frozenset({"april", "may", "june", "august"})  # names too, except after "it's"
 
 Reply = Literal["yes", "no", "question", "unclear"]
 
@@ -364,3 +374,278 @@ def asks_about_offer(text: str) -> bool:
     """True for a short question about what handing over would mean, not a new question."""
     words = re.findall(r"[a-z']+", text.lower())
     return 0 < len(words) <= 12 and any(word in _OFFER_WORDS for word in words)
+
+
+# --- contact details anywhere in the conversation --------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ContactDetails:
+    """What one customer message says about the customer themself.
+
+    `correction`: the message says a detail given before was wrong ("please use … instead",
+    "actually my email is …"). `only_details`: the message says nothing else, so there is
+    nothing for the bot to answer.
+    """
+
+    email: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    correction: bool = False
+    only_details: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.email or self.name or self.phone)
+
+
+# Words before an address that make it someone else's or an old one: "I emailed
+# support@…", "from noreply@…", "my wife's email is …", "not jo@… but …", "my old email was …".
+_NOT_OWN_EMAIL = re.compile(
+    r"(?:\b(?:sent|emailed|e-mailed|mailed|wrote|written|forwarded|replied|(?<!be )contacted|"
+    r"copied|cc'?d?|bcc|messaged)\b[\w' ]{0,20}\b(?:to|at)?\s*:?\s*|"
+    r"\bfrom\s*:?\s*|\bto\s*:\s*|"
+    r"\b(?:his|her|their|your|our|its|the company's|the shop's)\b[\w' -]{0,25}|"
+    r"\b(?!my\b|name\b)[\w-]+'s\s+(?:e-?mail|address)\b[\w' ]{0,10}|"
+    r"\b(?:wife|husband|partner|son|daughter|mum|mom|mother|dad|father|friend|colleague|boss|"
+    r"manager|assistant|brother|sister|accountant|lawyer)s?\b[\w' -]{0,25}|"
+    r"\b(?:not|instead\s+of|rather\s+than|wrong|old|previous|former|no\s+longer|(?:e-?mail|address)\s+was|used\s+to\s+be|"
+    r"typo\s+in|replace|change)\b[\w' :-]{0,20})$",
+    re.IGNORECASE,
+)
+# A clause boundary: the words that decide whose an address is stay within one clause.
+_CLAUSE_BREAK = re.compile(r"[.!?;,\n(]|\b(?:and|but)\b", re.IGNORECASE)
+_CORRECTION = re.compile(
+    r"\b(?:instead|actually|correct(?:ion|ed)?|wrong|typo|mistake|misspel\w*|mistyped|"
+    r"changed|new\s+(?:e-?mail|address)|update[ds]?|should\s+(?:be|have\s+been)|meant|"
+    r"rather|not\s+\S+@|the\s+right\s+(?:one|e-?mail|address)|oops|sorry,?\s+(?:it's|its|it\s+is))\b",
+    re.IGNORECASE,
+)
+
+
+def _own_email_spans(text: str, not_theirs: Collection[str]) -> list[tuple[int, int, str]]:
+    found: list[tuple[int, int, str]] = []
+    previous_end = 0
+    for match in _EMAIL_CANDIDATE.finditer(text):
+        candidate = match.group().strip(".-'")
+        start = match.start()
+        try:
+            email = validate_email(candidate, check_deliverability=False).normalized
+        except EmailNotValidError:
+            previous_end = match.end()
+            continue
+        before = text[max(previous_end, start - 60) : start]
+        breaks = list(_CLAUSE_BREAK.finditer(before))
+        if breaks:
+            clause = before[breaks[-1].end() :]
+            # An address set off by a comma belongs to the clause before it ("I cc'd my
+            # manager, grace@…").
+            if not clause.strip() and len(breaks) > 1:
+                clause = before[breaks[-2].end() : breaks[-1].start()]
+            elif not clause.strip():
+                clause = before[: breaks[-1].start()]
+            before = clause
+        domain = email.rpartition("@")[2].lower()
+        company = email.lower() in not_theirs or any(
+            domain == d or domain.endswith("." + d) for d in not_theirs if "@" not in d
+        )
+        if not company and not _NOT_OWN_EMAIL.search(before):
+            found.append((start, match.end(), email))
+        previous_end = match.end()
+    return found
+
+
+def find_own_email(text: str, *, not_theirs: Collection[str] = ()) -> str | None:
+    """The customer's own address in `text`, never someone else's or one they correct.
+
+    `not_theirs`: the company's own addresses and mail domains ("help@shop.example",
+    "reply.shop.example"), never the customer's.
+    """
+    spans = _own_email_spans(text, [d.lower() for d in not_theirs])
+    return spans[0][2] if spans else None
+
+
+_NAME_TOKEN = r"[^\W\d_]+(?:['’-][^\W\d_]+)*\.?"
+# Cues that say a name follows whatever its case: "my name is carla jones", "name: Bob".
+_STRONG_NAME_CUES = (
+    r"my\s+name\s+is|my\s+name'?s|my\s+full\s+name\s+is|name\s*:|i\s+am\s+called|"
+    r"i'?m\s+called|you\s+can\s+call\s+me|"
+    r"ich\s+hei(?:ß|ss)e|mein\s+name\s+ist|je\s+m'appelle|mon\s+nom\s+est|me\s+llamo|"
+    r"mi\s+nombre\s+es|mi\s+chiamo|il\s+mio\s+nome\s+è|mijn\s+naam\s+is|ik\s+heet|"
+    r"meu\s+nome\s+é|me\s+chamo|chamo-me"
+)
+# Cues after which only a capitalised word is a name: "I'm Bob" but not "I'm frustrated".
+_WEAK_NAME_CUES = (
+    r"i'?m|i\s+am|im|this\s+is|call\s+me|it'?s|"
+    r"ich\s+bin|hier\s+ist|je\s+suis|moi\s+c'est|soy|yo\s+soy|sono|ik\s+ben|(?:eu\s+)?sou(?:\s+[ao](?=\s))?"
+)
+_CUE_START = r"(?:^|[.!?,;:\n(]|\b(?:hi|hey|hello|hallo|bonjour|hola|ciao|olá|dear)\b[,!]?)\s*"
+_STRONG_NAME = re.compile(rf"(?:^|\b)(?:{_STRONG_NAME_CUES})\s+", re.IGNORECASE)
+_WEAK_NAME = re.compile(rf"{_CUE_START}(?:and\s+)?(?:{_WEAK_NAME_CUES})\s+", re.IGNORECASE)
+# "Priya here", and a signature at the very end ("Kind regards,\nEmma").
+_HERE_NAME = re.compile(
+    rf"{_CUE_START}(?:team,?\s+|all,?\s+)?({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})?)\s+here\b"
+)
+_SIGNATURE_NAME = re.compile(
+    rf"\b(?:regards|sincerely|best\s+wishes|yours\s+truly|mit\s+freundlichen\s+grüßen|"
+    rf"cordialement|saludos|cordiali\s+saluti|met\s+vriendelijke\s+groet)\s*,?\s*"
+    rf"({_NAME_TOKEN}(?:[ \t]+{_NAME_TOKEN}){{0,2}})\s*$",
+    re.IGNORECASE,
+)
+_NAME_WORDS = re.compile(rf"\s*({_NAME_TOKEN})")
+MAX_NAME_WORDS = 3
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper()
+
+
+def _title(word: str) -> str:
+    return re.sub(r"(^|['’-])([^\W\d_])", lambda m: m.group(1) + m.group(2).upper(), word)
+
+
+def _name_after(
+    text: str, position: int, *, strong: bool, shouting: bool, after_its: bool = False
+) -> str | None:
+    """Up to three name words from `position`, or None when the first is no name."""
+    words: list[str] = []
+    particles: list[str] = []
+    typed_in_case = False
+    while len(words) < MAX_NAME_WORDS:
+        match = _NAME_WORDS.match(text, position)
+        if match is None or "\n" in text[position : match.start(1)]:
+            break
+        word = match.group(1)
+        bare = word.rstrip(".")
+        lower = bare.lower().replace("’", "'")
+        if words and lower in NAME_PARTICLES:
+            particles.append(lower)  # kept only if a capitalised word follows
+            position = match.end()
+            continue
+        if lower in NOT_NAMES or (len(bare) < 2 and not words):
+            break
+        # A word in capitals inside calm text is emphasis ("I'm DYING to…"), not a name.
+        capital = _capitalised(bare) and not shouting and not (len(bare) > 2 and bare.isupper())
+        if not strong and (lower in NOT_NAMES_CAPITALISED or (after_its and lower in MONTHS)):
+            break
+        if not words and lower in NAME_TITLES and (capital or strong):
+            title = _title(bare) + ("." if word.endswith(".") else "")
+            rest = _name_after(text, match.end(), strong=strong, shouting=shouting)
+            return f"{title} {rest}" if rest else None
+        if not strong and not capital:
+            break
+        if words and typed_in_case and not capital:
+            break  # "My name is Bob and…": a name typed in case ends at the first small word
+        if particles and not capital:
+            break
+        if not words:
+            typed_in_case = capital
+        words.extend(particles)
+        particles = []
+        words.append(bare if capital else _title(lower))
+        position = match.end()
+        if word.endswith("."):
+            break
+    if not words:
+        return None
+    return " ".join(words)[:80]
+
+
+_NOT_NAME_ENDINGS = ("ing", "ed", "ly", "ful", "ous", "ive", "less", "able", "ible", "ic", "ry")
+_CLAUSE_END = re.compile(r"\s*(?:$|[.!?,;:\n)]|and\b|here\b)")
+
+
+def _lower_case_name(text: str, position: int) -> str | None:
+    """A name typed in lower case after a weak cue, by someone who types no capitals at all:
+    one word that ends the clause and is not a known word ("hi! i'm mei", not "i'm hungry")."""
+    match = _NAME_WORDS.match(text, position)
+    if match is None or not _CLAUSE_END.match(text, match.end()):
+        return None
+    word = match.group(1).rstrip(".")
+    lower = word.lower()
+    if (
+        len(word) < 2
+        or lower in NOT_NAMES
+        or lower in NOT_NAMES_CAPITALISED
+        or lower.endswith(_NOT_NAME_ENDINGS)
+    ):
+        return None
+    return _title(lower)
+
+
+def find_name(text: str) -> str | None:
+    """The name the customer gives for themself: "Hi, I'm Bob Smith", "My name is Carla Jones",
+    "je m'appelle Élodie"; never "I'm frustrated" or "I am not happy"."""
+    letters = [ch for ch in text if ch.isalpha()]
+    shouting = len(letters) >= 8 and sum(ch.isupper() for ch in letters) > 0.7 * len(letters)
+    for match in _STRONG_NAME.finditer(text):
+        name = _name_after(text, match.end(), strong=True, shouting=shouting)
+        if name is not None:
+            return name
+    no_capitals = not any(ch.isupper() for ch in text)
+    for match in _WEAK_NAME.finditer(text):
+        after_its = match.group().lower().replace("’", "'").rstrip().endswith(("it's", "its"))
+        name = _name_after(text, match.end(), strong=False, shouting=shouting, after_its=after_its)
+        if name is None and no_capitals:
+            name = _lower_case_name(text, match.end())
+        if name is not None:
+            return name
+    for pattern in (_HERE_NAME, _SIGNATURE_NAME):
+        found = pattern.search(text)
+        if found is not None:
+            name = _name_after(text, found.start(1), strong=False, shouting=shouting)
+            if name is not None and len(name.split()) == len(found.group(1).split()):
+                return name
+    return None
+
+
+_PHONE = re.compile(
+    r"\b(?:phone|tel|telephone|mobile|cell|cellphone|whatsapp|call\s+me|ring\s+me|text\s+me|"
+    r"reach\s+me|telefon|handy|téléphone|portable|teléfono|móvil|telefono|cellulare|telefoon)\b"
+    r"[^0-9+(\n]{0,25}(\+?\(?\d[\d ().-]{5,18}\d)",
+    re.IGNORECASE,
+)
+
+
+def find_phone(text: str) -> str | None:
+    """A phone number the customer gives ("call me on 07700 900123"), with its cue word."""
+    for match in _PHONE.finditer(text):
+        number = match.group(1)
+        digits = sum(ch.isdigit() for ch in number)
+        if 7 <= digits <= 15:
+            return " ".join(number.split())
+    return None
+
+
+# What is left of a message that only gives details: greetings, cue and filler words.
+_DETAIL_FILLER = frozenset(
+    """hi hello hey please use instead actually my email e-mail mail address is it's its it the
+    correct right proper one new updated sorry thanks thank you oops typo that this reach me at
+    contact can could write to mean meant should be i i'm im am name and or wrong changed update
+    typed mistyped here you're not on of for your reply replies send them""".split()
+)
+
+
+def read_contact_details(text: str, *, not_theirs: Collection[str] = ()) -> ContactDetails:
+    """The email, name and phone the customer gives for themself in one message."""
+    domains = [d.lower() for d in not_theirs]
+    spans = _own_email_spans(text, domains)
+    email = spans[0][2] if spans else None
+    name = find_name(text)
+    phone = find_phone(text)
+    correction = bool(_CORRECTION.search(text))
+    rest = _EMAIL_CANDIDATE.sub(" ", text)
+    if phone:
+        rest = rest.replace(phone, " ")
+    if name:
+        rest = re.sub(re.escape(name), " ", rest, flags=re.IGNORECASE)
+    leftover = [
+        word for word in re.findall(r"[\w'’-]+", rest.lower()) if word not in _DETAIL_FILLER
+    ]
+    found = bool(email or name or phone)
+    return ContactDetails(
+        email=email,
+        name=name,
+        phone=phone,
+        correction=correction and found,
+        only_details=found and not leftover,
+    )

@@ -116,6 +116,11 @@ Thanks{% if first_name %}, {{ first_name }}{% endif %}! The reply will go to {{ 
 correct one.
 """
 
+EMAIL_UPDATED = """\
+Thanks{% if first_name %}, {{ first_name }}{% endif %} — I've noted {{ email }}, and replies
+from the {{ company_name }} team will go there from now on.
+"""
+
 QUEUED = """\
 {% if position == 1 %}
 You're next in line
@@ -196,6 +201,7 @@ DEFAULT_SCRIPTS: MappingProxyType[str, str] = MappingProxyType(
         "holder_left": HOLDER_LEFT,
         "ask_email": ASK_EMAIL,
         "confirm_email": CONFIRM_EMAIL,
+        "email_updated": EMAIL_UPDATED,
         "queued": QUEUED,
         "agent_joined": AGENT_JOINED,
         "back_to_bot": BACK_TO_BOT,

@@ -66,6 +66,7 @@ REQUIRED_CONTEXT: Mapping[str, frozenset[str]] = {
     "ticket_fallback": frozenset({"promise"}),
     "email_declined": frozenset({"promise"}),
     "confirm_email": frozenset({"email"}),
+    "email_updated": frozenset({"email"}),
 }
 
 

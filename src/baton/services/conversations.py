@@ -21,13 +21,13 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
-from baton.domain.contact_capture import find_email
 from baton.domain.redaction import redact_card_numbers
 from baton.domain.switchboard import ControlState, SwitchboardEvent, is_bot_speaking, transition
 from baton.domain.turns import Turn
 from baton.runtime.batching import Batcher
 from baton.runtime.bus import Event
 from baton.runtime.jobs import enqueue_job
+from baton.services.contact_details import remember_contact_details
 from baton.services.context import ServiceContext, transaction
 from baton.services.errors import InvalidInput, NotFound
 from baton.store.bulk import insert_returning_ids
@@ -341,8 +341,6 @@ async def _store_batch(
                 message.id = message_id
             await _update_conversations(tx.session, changes.values())
         for index, message, conversation, state in stored:
-            if state in (ControlState.QUEUED, ControlState.TICKET):
-                await _remember_email(tx.session, conversation.contact_id, message.body)
             if is_bot_speaking(state):
                 job = await enqueue_job(
                     tx.session,
@@ -355,6 +353,11 @@ async def _store_batch(
                     outcomes[index] = ReceivedMessage(message, duplicate=False, bot_job_id=job.id)
             holder = holder_of(state.value, conversation.assigned_agent_id)
             tx.on_commit(message_event(message, holder=holder))
+            confirmation = await remember_contact_details(
+                ctx, tx, message, conversation.contact_id, state
+            )
+            if confirmation is not None:
+                tx.on_commit(message_event(confirmation, holder=holder))
     return outcomes
 
 
@@ -386,13 +389,6 @@ async def _earlier_messages(
         for message in rows
         if (key := (message.conversation_id, message.client_id)) in keys
     }
-
-
-async def _remember_email(session: AsyncSession, contact_id: str, text: str) -> None:
-    """An email the customer types while waiting for a human is kept, never asked again."""
-    contact = await session.get(Contact, contact_id)
-    if contact is not None and not contact.email:
-        contact.email = find_email(text)
 
 
 async def list_turns(

@@ -26,7 +26,6 @@ from sqlalchemy import select
 from baton.bots.base import CURRENT_CONVERSATION, Answer
 from baton.domain.contact_capture import (
     asks_about_offer,
-    find_email,
     understand_reply,
     wants_to_decline_email,
 )
@@ -36,6 +35,7 @@ from baton.domain.reasons import ReasonCategory
 from baton.domain.signals import Signal, SignalKind, read_signals
 from baton.domain.switchboard import ControlState, SwitchboardEvent, is_bot_speaking, transition
 from baton.domain.turns import ContactView, PageView, Turn
+from baton.services.contact_details import read_details
 from baton.services.context import ServiceContext, Transaction, transaction
 from baton.services.conversations import (
     change_hands,
@@ -79,7 +79,7 @@ async def reply_to_customer(ctx: ServiceContext, conversation_id: str, message_i
         if snapshot is None or not is_bot_speaking(snapshot.state):
             return
         answer = None
-        if _needs_bot(snapshot):
+        if _needs_bot(ctx, snapshot):
             answer = await _ask_bot(ctx, snapshot)
         if await _apply(ctx, conversation_id, snapshot, answer):
             return
@@ -88,7 +88,9 @@ async def reply_to_customer(ctx: ServiceContext, conversation_id: str, message_i
     )
 
 
-def _needs_bot(snapshot: _Snapshot) -> bool:
+def _needs_bot(ctx: ServiceContext, snapshot: _Snapshot) -> bool:
+    if _gives_only_an_email(ctx, snapshot):
+        return False
     if snapshot.state is ControlState.BOT:
         return True
     if snapshot.state is ControlState.OFFERED:
@@ -104,6 +106,15 @@ def offer_reply(text: str) -> str:
     if reply == "question" and not asks_about_offer(text):
         return "unclear"
     return reply
+
+
+def _gives_only_an_email(ctx: ServiceContext, snapshot: _Snapshot) -> bool:
+    """The message is an address and nothing else ("please use jo.b@… instead"): it is noted
+    when stored and confirmed, with nothing for the bot to answer."""
+    if snapshot.state not in (ControlState.BOT, ControlState.OFFERED):
+        return False
+    details = read_details(ctx, snapshot.message.body)
+    return details.only_details and details.email is not None
 
 
 async def _read(ctx: ServiceContext, conversation_id: str, message_id: int) -> _Snapshot | None:
@@ -190,6 +201,10 @@ async def _apply(
         step = _Step(ctx, tx, conversation, contact, snapshot)
         if state is ControlState.COLLECTING:
             await step.collect_email()
+        elif _gives_only_an_email(ctx, snapshot) and contact is not None and contact.email:
+            await step.say(
+                ctx.scripts.render("email_updated", email=contact.email, first_name=step.first_name)
+            )
         elif state is ControlState.OFFERED and answer is None:
             await step.answer_offer()
         else:
@@ -333,7 +348,7 @@ class _Step:
     async def collect_email(self) -> None:
         text = self.snapshot.message.body
         asks = int(self.conversation.meta.get("email_asks", 1))
-        email = find_email(text)
+        email = read_details(self.ctx, text).email
         if email is not None:
             if self.contact is not None:
                 self.contact.email = email

@@ -24,6 +24,7 @@ from typing import Literal
 
 from sqlalchemy import func, select, update
 
+from baton.domain.brief_guard import new_words
 from baton.runtime.bus import Event
 from baton.runtime.jobs import enqueue_job
 from baton.services.context import ServiceContext, transaction
@@ -31,6 +32,11 @@ from baton.services.conversations import receive_customer_message
 from baton.services.email_queue import HELD_REPLY_NOTICE_JOB, MAIL_JOB_KINDS
 from baton.services.errors import Conflict, InvalidInput, NotFound, UserError
 from baton.services.handoffs import send_agent_reply
+from baton.services.inbound_notices import (
+    enqueue_inbound_notice,
+    leaked_brief,
+    team_address,
+)
 from baton.store.database import AsyncSession
 from baton.store.tables import Agent, Contact, Conversation, Handoff, Mail, Message, OutboxJob
 
@@ -119,9 +125,15 @@ async def record_mail(
     recipients: str | None = None,
     subject: str | None = None,
     reason: str | None = None,
+    notify: str | None = None,
 ) -> None:
-    """Keep a copy of a mail sent or received, with why it was held if it was."""
+    """Keep a copy of a mail sent or received, with why it was held if it was; `notify`: the
+    address told why an inbound mail was not posted (its sender, or the team)."""
     async with transaction(ctx) as tx:
+        if notify:
+            await enqueue_inbound_notice(
+                ctx, tx, to=notify, sender=sender, subject=subject, reason=reason
+            )
         tx.session.add(
             Mail(
                 direction=direction,
@@ -177,8 +189,16 @@ async def post_email_reply(
     """
 
     async def keep(
-        status: Literal["posted", "held"], conversation_id: str | None, reason: str | None
+        status: Literal["posted", "held"],
+        conversation_id: str | None,
+        reason: str | None,
+        *,
+        tell_sender: bool = False,
     ) -> Literal["posted", "held"]:
+        # Nothing held goes unnoticed: its sender (a participant) or else the team hears why.
+        notify = None
+        if status == "held":
+            notify = sender if tell_sender else team_address(ctx.settings.email)
         await record_mail(
             ctx,
             direction="in",
@@ -190,6 +210,7 @@ async def post_email_reply(
             sender=sender,
             subject=subject,
             reason=reason,
+            notify=notify,
         )
         return status
 
@@ -230,9 +251,24 @@ async def post_email_reply(
         agent = await session.scalar(
             select(Agent).where(func.lower(Agent.email) == sender.lower(), Agent.active.is_(True))
         )
-    body = text.strip()
+    body = new_words(text)
+    participant = agent is not None or (
+        contact is not None and (contact.email or "").lower() == sender.lower()
+    )
     if not body:
-        return await keep("held", conversation.id, "no new text in the reply")
+        return await keep(
+            "held",
+            conversation.id,
+            "no new text in the reply: write above the quoted message",
+            tell_sender=participant,
+        )
+    if await leaked_brief(ctx, conversation.id, body):
+        return await keep(
+            "held",
+            conversation.id,
+            "the reply contains the team's internal brief, which is never sent to a customer",
+            tell_sender=participant,
+        )
     try:
         if contact is not None and contact.email and contact.email.lower() == sender.lower():
             received = await receive_customer_message(ctx, conversation.id, body)

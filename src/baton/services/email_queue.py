@@ -21,6 +21,7 @@ MAIL_JOB_KINDS = (
     ALERT_EMAIL_JOB,
     RATING_EMAIL_JOB,
     HELD_REPLY_NOTICE_JOB,
+    "inbound_notice",  # services.inbound_notices
 )
 # While the bot is still asking for the customer's email, wait a little so the escalation
 # carries it; the job runs regardless, so a customer who leaves is never lost.
