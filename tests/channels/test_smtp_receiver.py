@@ -93,8 +93,9 @@ def test_a_mail_of_50000_parts_is_refused_while_the_chat_goes_on(
 def test_a_sender_sending_too_fast_is_told_to_wait(receiver: tuple[TestClient, int]) -> None:
     client, port = receiver
     _ctx(client).settings.email.inbound_smtp_mails_per_minute_per_sender = 2
-    raw = _reply("0" * 32, "Mallory <mallory@evil.example>", "spam")
-    to = f"reply+{'0' * 32}@{REPLY_DOMAIN}"
+    token = _token(client, _escalate(client)[0])
+    raw = _reply(token, "Mallory <mallory@evil.example>", "spam")
+    to = f"reply+{token}@{REPLY_DOMAIN}"
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
         smtp.sendmail("mallory@evil.example", [to], raw)
         smtp.sendmail("MALLORY@evil.example", [to], raw)
@@ -107,8 +108,9 @@ def test_a_sender_sending_too_fast_is_told_to_wait(receiver: tuple[TestClient, i
 def test_a_client_sending_too_fast_is_told_to_wait(receiver: tuple[TestClient, int]) -> None:
     client, port = receiver
     _ctx(client).settings.email.inbound_smtp_mails_per_minute_per_client = 3
-    raw = _reply("0" * 32, "a@b.example", "hi")
-    to = f"reply+{'0' * 32}@{REPLY_DOMAIN}"
+    token = _token(client, _escalate(client)[0])
+    raw = _reply(token, "a@b.example", "hi")
+    to = f"reply+{token}@{REPLY_DOMAIN}"
     for n in range(3):
         _send(port, raw, f"sender{n}@example.com", to)
     with pytest.raises(smtplib.SMTPSenderRefused) as refused:
@@ -119,8 +121,9 @@ def test_a_client_sending_too_fast_is_told_to_wait(receiver: tuple[TestClient, i
 def test_one_connection_carries_only_so_many_mails(receiver: tuple[TestClient, int]) -> None:
     client, port = receiver
     # Read when the receiver starts: the default allows 20 mails on one connection.
-    raw = _reply("0" * 32, "a@b.example", "hi")
-    to = f"reply+{'0' * 32}@{REPLY_DOMAIN}"
+    token = _token(client, _escalate(client)[0])
+    raw = _reply(token, "a@b.example", "hi")
+    to = f"reply+{token}@{REPLY_DOMAIN}"
     _ctx(client).settings.email.inbound_smtp_mails_per_minute_per_client = 1000
     _ctx(client).settings.email.inbound_smtp_mails_per_minute_per_sender = 1000
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:

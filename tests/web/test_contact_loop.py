@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from baton.runtime.clock import FrozenClock
 from baton.services import agents
+from baton.services.email import team_reply_token
 from tests.channels.smtp_server import SmtpTestServer, running_smtp_server
 from tests.conftest import MONDAY_10
 from tests.web.test_email_flow import _app, _ctx, _post, _reply, _run_jobs, _token
@@ -102,7 +103,7 @@ def test_a_corrected_address_is_confirmed_and_replies_go_to_it(
     _say(client, conversation_id, auth, "jo@example.com")
     confirmation = _say(client, conversation_id, auth, "please use jo.b@example.org instead")
     assert "jo.b@example.org" in confirmation
-    token = _token(client, conversation_id)
+    token = team_reply_token(_ctx(client), _token(client, conversation_id))
     raw = _reply(token, "Sam <sam@lumen.example>", "Your refund is on its way.")
     assert _post(client, raw).json() == {"status": "posted"}
     _run_jobs(client)

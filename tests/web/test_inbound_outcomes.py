@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from baton.runtime.clock import FrozenClock
 from baton.services import agents
-from baton.services.email import list_mail
+from baton.services.email import list_mail, team_reply_token
 from tests.channels.smtp_server import SmtpTestServer, free_port, running_smtp_server
 from tests.conftest import MONDAY_10
 from tests.web.test_email_flow import _app, _ctx, _escalate, _post, _run_jobs, _token
@@ -115,7 +115,10 @@ def test_a_team_reply_the_conversation_cannot_take_is_held_and_the_team_is_told(
         headers=auth,
     )
     _run_jobs(client)  # asked for an email; the customer leaves without giving one
-    raw = _mail(_token(client, conversation_id), plain="Hi, we have refunded you.")
+    raw = _mail(
+        team_reply_token(_ctx(client), _token(client, conversation_id)),
+        plain="Hi, we have refunded you.",
+    )
     assert _post(client, raw).json() == {"status": "held"}
     _run_jobs(client)
     notices = [
