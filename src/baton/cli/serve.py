@@ -13,6 +13,8 @@ from baton.cli.check import script_problems
 from baton.cli.common import ConfigOption, console, err_console, settings_or_exit
 from baton.web.app import create_app
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
 
 def serve(
     demo: bool = typer.Option(False, "--demo", help="Demo shop knowledge base, SQLite, no setup."),
@@ -68,4 +70,8 @@ def serve(
         workers=workers,
         log_level="info",
         ws_per_message_deflate=False,
+        # A spawned worker imports the `baton` command before it can answer the supervisor's
+        # health check; on a busy machine that took longer than uvicorn's 5 s, and the worker
+        # was killed and restarted ("Child process died") at every start.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
