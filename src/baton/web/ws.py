@@ -25,6 +25,7 @@ from baton.runtime.bus import (
     SESSION_ENDED,
     SUPERVISORS_TOPIC,
     Event,
+    Lagged,
     agent_topic,
     conversation_topic,
     watch_topic,
@@ -46,8 +47,12 @@ from baton.web.rate_limits import RateLimiter
 log = logging.getLogger(__name__)
 
 POLICY_VIOLATION = 1008
+# Closed so that the client reconnects and resumes from its last event id (RFC 6455 1013,
+# "try again later"): its live events fell behind or could not be read.
+RECONNECT = 1013
 MAX_FRAME_CHARS = 32_000
 HOLDER_TTL_SECONDS = 5.0
+CATCH_UP_RETRY_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 
 
 class Hello(BaseModel):
@@ -94,14 +99,16 @@ async def _send_event(socket: WebSocket, event: Event) -> None:
 
 
 class _Sent:
-    """Event ids this socket has sent (or the client had): a floor, and a window above it.
+    """Event ids this socket replayed from the log (or the client had), so that live delivery
+    does not send them again.
 
-    Two transactions can commit in one order and publish in the other, so a live event may
-    come with a smaller id than one already sent: it is sent then, not skipped. The window
-    keeps replay and live delivery from sending the same event twice.
+    The bus hands a subscription each live event once, but two transactions can commit in one
+    order and publish in the other: a live event may come with a smaller id than one already
+    sent. It is sent then, never skipped; only the client's own floor and ids replayed from the
+    log (a bounded window of them) count as sent.
     """
 
-    def __init__(self, floor: int, window: int = 1024) -> None:
+    def __init__(self, floor: int, window: int = 4096) -> None:
         self.floor = floor  # the client has everything up to here
         self.newest = floor
         self._recent: deque[int] = deque()
@@ -112,14 +119,14 @@ class _Sent:
         return event_id <= self.floor or event_id in self._ids
 
     def add(self, event_id: int) -> None:
+        self.newest = max(self.newest, event_id)
+
+    def replayed(self, event_id: int) -> None:
+        self.add(event_id)
         self._recent.append(event_id)
         self._ids.add(event_id)
-        self.newest = max(self.newest, event_id)
         if len(self._recent) > self._window:
-            # Far enough back that a late event below it is not to be expected any more.
-            old = self._recent.popleft()
-            self._ids.discard(old)
-            self.floor = max(self.floor, old)
+            self._ids.discard(self._recent.popleft())
 
 
 async def _replay_then_forward(
@@ -134,13 +141,22 @@ async def _replay_then_forward(
     sent = _Sent(last_event_id)
 
     async def catch_up() -> None:
-        missed = await events_since(ctx, sent.newest, conversation_id=conversation_id)
+        # The database briefly out of reach: live events wait in the subscription meanwhile;
+        # past the patience the socket closes and the client reconnects later.
+        for delay in CATCH_UP_RETRY_SECONDS:
+            try:
+                missed = await events_since(ctx, sent.newest, conversation_id=conversation_id)
+                break
+            except DATABASE_UNAVAILABLE:
+                await asyncio.sleep(delay)
+        else:
+            missed = await events_since(ctx, sent.newest, conversation_id=conversation_id)
         if missed.resync:
             await socket.send_json({"type": "resync"})
         for event in missed.events:
             if not sent.seen(event.id):
                 await _send_event(socket, event)
-                sent.add(event.id)
+                sent.replayed(event.id)
 
     await catch_up()
     async for event in live:
@@ -158,6 +174,28 @@ async def _replay_then_forward(
                 continue  # already replayed from the log
             sent.add(event.id)
         await _send_event(socket, event)
+
+
+async def _pump(
+    socket: WebSocket,
+    ctx: ServiceContext,
+    live: Any,
+    last_event_id: int,
+    conversation_id: str | None,
+    session: str | None = None,
+) -> None:
+    """Forward events until the socket ends; a socket that can no longer be kept complete is
+    closed so that the client reconnects with its last event id, never left open and deaf."""
+    try:
+        await _replay_then_forward(socket, ctx, live, last_event_id, conversation_id, session)
+    except Lagged:
+        log.warning("a socket fell behind its live events; closing it so that it resumes")
+    except Exception:
+        log.exception("a socket's events could not be delivered; closing it so that it resumes")
+    else:
+        return
+    with contextlib.suppress(Exception):
+        await socket.close(code=RECONNECT, reason="reconnect")
 
 
 async def widget_socket(socket: WebSocket) -> None:
@@ -180,9 +218,7 @@ async def widget_socket(socket: WebSocket) -> None:
         {"type": "welcome", "conversation": {"id": conversation.id, "state": conversation.state}}
     )
     async with ctx.bus.subscribe(conversation_topic(conversation.id)) as live:
-        pump = asyncio.create_task(
-            _replay_then_forward(socket, ctx, live, hello.last_event_id, conversation.id)
-        )
+        pump = asyncio.create_task(_pump(socket, ctx, live, hello.last_event_id, conversation.id))
         try:
             await _widget_frames(socket, ctx, conversation.id)
         finally:
@@ -297,9 +333,7 @@ async def console_socket(socket: WebSocket) -> None:
         topics.append(SUPERVISORS_TOPIC)
     async with ctx.bus.subscribe(*topics) as live:
         pump = asyncio.create_task(
-            _replay_then_forward(
-                socket, ctx, live, max(last, 0), None, hash_token(socket.cookies[SESSION_COOKIE])
-            )
+            _pump(socket, ctx, live, max(last, 0), None, hash_token(socket.cookies[SESSION_COOKIE]))
         )
         try:
             watching: str | None = None
