@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from baton.config import Settings
-from baton.runtime.bus import Event, InProcessBus
+from baton.runtime.bus import RESYNC, Event, InProcessBus
 from baton.web.app import create_app
 from baton.web.ws import RECONNECT
 from tests.conftest import SECRET, ScriptedBot
@@ -158,3 +158,40 @@ def test_a_socket_that_falls_behind_is_closed_so_that_it_resumes(tmp_path: Any) 
                 while True:
                     socket.receive_json()
             assert closed.value.code == RECONNECT
+
+
+class _LosesFirstMessage(InProcessBus):
+    """A bus that loses the first message event, as a process that died before publishing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lost = False
+
+    async def publish(self, event: Event) -> Event:
+        if event.type == "message.created" and not self.lost:
+            self.lost = True
+            return event
+        return await super().publish(event)
+
+
+def test_a_catch_up_brings_an_event_lost_below_one_already_sent(tmp_path: Any) -> None:
+    settings = Settings(
+        secret_key=SECRET,  # type: ignore[arg-type]
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'ws.db'}",
+    )
+    bus = _LosesFirstMessage()
+    with TestClient(create_app(settings, bot=ScriptedBot(), run_jobs=False, bus=bus)) as client:
+        started = _start(client)
+        path = f"/api/conversations/{started['conversation']['id']}/messages"
+        auth = {"Authorization": f"Bearer {started['token']}"}
+        with client.websocket_connect("/ws/widget", headers=ORIGIN) as socket:
+            socket.send_json(_hello(started))
+            assert socket.receive_json()["type"] == "welcome"
+            client.post(path, json={"text": "one"}, headers=auth)  # its event is lost
+            client.post(path, json={"text": "two"}, headers=auth)
+            seen = _events_until(socket, lambda e: e["data"].get("body") == "two")
+            assert client.portal is not None
+            client.portal.call(bus.deliver, Event(RESYNC, None), bus.topics())
+            seen += _events_until(socket, lambda e: e["data"].get("body") == "one")
+            ids = [e["id"] for e in seen]
+            assert len(ids) == len(set(ids))  # nothing sent twice

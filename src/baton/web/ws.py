@@ -53,6 +53,8 @@ RECONNECT = 1013
 MAX_FRAME_CHARS = 32_000
 HOLDER_TTL_SECONDS = 5.0
 CATCH_UP_RETRY_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+# Event ids a catch-up reads back below the newest one sent (well under the replay limit).
+CATCH_UP_LOOKBACK = 200
 
 
 class Hello(BaseModel):
@@ -99,13 +101,13 @@ async def _send_event(socket: WebSocket, event: Event) -> None:
 
 
 class _Sent:
-    """Event ids this socket replayed from the log (or the client had), so that live delivery
-    does not send them again.
+    """Event ids this socket has sent (a bounded window of them), above the client's floor.
 
-    The bus hands a subscription each live event once, but two transactions can commit in one
-    order and publish in the other: a live event may come with a smaller id than one already
-    sent. It is sent then, never skipped; only the client's own floor and ids replayed from the
-    log (a bounded window of them) count as sent.
+    Two transactions can commit in one order and publish in the other, so a live event may come
+    with a smaller id than one already sent: it is sent then, never skipped (the floor only
+    stands for what the client said it had). A catch-up after the bus lost events therefore
+    reads the log from a little below the newest id sent, and the window keeps it from sending
+    an event twice.
     """
 
     def __init__(self, floor: int, window: int = 4096) -> None:
@@ -120,13 +122,14 @@ class _Sent:
 
     def add(self, event_id: int) -> None:
         self.newest = max(self.newest, event_id)
-
-    def replayed(self, event_id: int) -> None:
-        self.add(event_id)
         self._recent.append(event_id)
         self._ids.add(event_id)
         if len(self._recent) > self._window:
             self._ids.discard(self._recent.popleft())
+
+    def resume_point(self) -> int:
+        """Where a catch-up reads the log from: events that committed late sit just below."""
+        return max(self.floor, self.newest - CATCH_UP_LOOKBACK)
 
 
 async def _replay_then_forward(
@@ -141,22 +144,23 @@ async def _replay_then_forward(
     sent = _Sent(last_event_id)
 
     async def catch_up() -> None:
+        after = sent.resume_point()
         # The database briefly out of reach: live events wait in the subscription meanwhile;
         # past the patience the socket closes and the client reconnects later.
         for delay in CATCH_UP_RETRY_SECONDS:
             try:
-                missed = await events_since(ctx, sent.newest, conversation_id=conversation_id)
+                missed = await events_since(ctx, after, conversation_id=conversation_id)
                 break
             except DATABASE_UNAVAILABLE:
                 await asyncio.sleep(delay)
         else:
-            missed = await events_since(ctx, sent.newest, conversation_id=conversation_id)
+            missed = await events_since(ctx, after, conversation_id=conversation_id)
         if missed.resync:
             await socket.send_json({"type": "resync"})
         for event in missed.events:
             if not sent.seen(event.id):
                 await _send_event(socket, event)
-                sent.replayed(event.id)
+                sent.add(event.id)
 
     await catch_up()
     async for event in live:
