@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+from collections.abc import Sequence
 
 import pytest
 from pydantic import ValidationError
 
-from baton.bots.knowledge_base import FALLBACK_TEXT, KnowledgeBaseBot, KnowledgeBaseSettings
+from baton.bots.base import Answer
+from baton.bots.knowledge_base import (
+    FALLBACK_TEXT,
+    INLINE_ARTICLES,
+    KnowledgeBaseBot,
+    KnowledgeBaseSettings,
+)
 from baton.domain.articles import Article
 from baton.domain.turns import Turn
 from tests.bots.kb_fixtures import SHOP
@@ -135,3 +143,25 @@ def test_of_two_reloads_at_once_the_later_one_wins_whatever_ends_first() -> None
 def test_word_matching_first_only_changes_hybrid_retrieval() -> None:
     kb_bot = KnowledgeBaseBot(SHOP, KnowledgeBaseSettings(), word_matching_first=True)
     assert not kb_bot.building
+
+
+async def test_a_big_knowledge_base_is_ranked_off_the_event_loop() -> None:
+    threads: list[str] = []
+
+    class Watched(KnowledgeBaseBot):
+        def respond(self, message: str, history: Sequence[Turn] = ()) -> Answer:
+            threads.append(threading.current_thread().name)
+            return super().respond(message, history)
+
+    small = Watched(SHOP, KnowledgeBaseSettings())
+    big = Watched(
+        [
+            Article(id=f"a{n}", title=f"Topic {n} parcel", answer=f"Answer {n}.")
+            for n in range(INLINE_ARTICLES + 1)
+        ],
+        KnowledgeBaseSettings(),
+    )
+    await small.answer("Where is my parcel?", [])
+    await big.answer("Where is my parcel?", [])
+    assert threads[0] == threading.current_thread().name  # a small one answers at once
+    assert threads[1] != threading.current_thread().name

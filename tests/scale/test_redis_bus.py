@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis.asyncio as redis
 
 from baton.runtime.bus import RESYNC, Event
 from baton.runtime.redis_bus import RedisBus
@@ -70,22 +71,27 @@ async def test_after_a_redis_restart_the_bus_reconnects_and_tells_sockets_to_cat
 ) -> None:
     binary, port, folder = own_redis
     server = start_redis(binary, port, folder)
-    bus = RedisBus(f"redis://127.0.0.1:{port}/0")
+    url = f"redis://127.0.0.1:{port}/0"
+    bus, other = RedisBus(url), RedisBus(url)
     await bus.start()
+    await other.start()
     try:
         async with bus.subscribe("agents") as events:
             await _settle()
-            await bus.publish(Event("conversation.created", "c1", False, {}, 1))
+            await other.publish(Event("conversation.created", "c1", False, {}, 1))
             assert (await _next(events)).id == 1
             server.kill()
             server.wait()
-            # Published while Redis is down: not lost, it is in the event log; no crash here.
-            await bus.publish(Event("conversation.created", "c2", False, {}, 2))
+            # Published while Redis is down: its own sockets have it at once, and it is in the
+            # event log for the others; no crash, no wait.
+            async with asyncio.timeout(1):
+                await bus.publish(Event("conversation.created", "c2", False, {}, 2))
+            assert (await _next(events)).id == 2
             assert (await _next(events)).type == RESYNC
             server = start_redis(binary, port, folder)
             deadline = time.monotonic() + 15
             while True:
-                await bus.publish(Event("conversation.created", "c3", False, {}, 3))
+                await other.publish(Event("conversation.created", "c3", False, {}, 3))
                 try:
                     event = await _next(events, seconds=1.0)
                 except TimeoutError:
@@ -96,4 +102,34 @@ async def test_after_a_redis_restart_the_bus_reconnects_and_tells_sockets_to_cat
             assert event.id == 3
     finally:
         await bus.close()
+        await other.close()
+        server.kill()
+
+
+async def test_a_redis_that_stops_answering_never_holds_a_publish_and_others_catch_up(
+    own_redis: tuple[str, int, Path],
+) -> None:
+    binary, port, folder = own_redis
+    server = start_redis(binary, port, folder)
+    url = f"redis://127.0.0.1:{port}/0"
+    bus, other = RedisBus(url), RedisBus(url)
+    await bus.start()
+    await other.start()
+    pauser = redis.Redis(port=port)
+    try:
+        async with bus.subscribe("agents") as mine, other.subscribe("agents") as theirs:
+            await _settle()
+            # Redis keeps accepting connections but answers nothing for 6 s.
+            await pauser.execute_command("CLIENT", "PAUSE", 6000, "ALL")
+            async with asyncio.timeout(1):
+                await bus.publish(Event("conversation.created", "c1", False, {}, 7))
+            assert (await _next(mine)).id == 7  # its own sockets, at once
+            # The other process is told to catch up from the log once Redis answers again.
+            got = await _next(theirs, seconds=30)
+            while got.type != RESYNC:
+                got = await _next(theirs, seconds=30)
+    finally:
+        await pauser.aclose()
+        await bus.close()
+        await other.close()
         server.kill()

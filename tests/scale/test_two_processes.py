@@ -67,7 +67,7 @@ def two_processes(
 
 
 def _two_processes(
-    database_url: str, redis_url: str, tmp_path: Path
+    database_url: str, redis_url: str, tmp_path: Path, extra: dict[str, str] | None = None
 ) -> Iterator[list[tuple[str, subprocess.Popen[bytes]]]]:
     """Two `baton serve` processes on one database and one Redis, each on its own port."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BATON_")}
@@ -78,6 +78,7 @@ def _two_processes(
             "BATON_SECRET_KEY": "k" * 40,
             "BATON_HANDOFF__LIVE_CHAT": "true",
             "BATON_BUSINESS_HOURS__WEEKLY": ALWAYS_OPEN,
+            **(extra or {}),
         }
     )
     subprocess.run(

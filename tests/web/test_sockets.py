@@ -8,7 +8,9 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from baton.config import Settings
+from baton.runtime.bus import RESYNC, Event, InProcessBus
 from baton.web.app import create_app
+from baton.web.ws import RECONNECT
 from tests.conftest import SECRET, ScriptedBot
 
 ORIGIN = {"origin": "http://127.0.0.1:8000"}
@@ -130,3 +132,66 @@ def test_the_console_socket_needs_a_session(client: TestClient) -> None:
         client.websocket_connect("/ws/console", headers=ORIGIN) as socket,
     ):
         socket.receive_json()
+
+
+def test_a_socket_that_falls_behind_is_closed_so_that_it_resumes(tmp_path: Any) -> None:
+    settings = Settings(
+        secret_key=SECRET,  # type: ignore[arg-type]
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'ws.db'}",
+    )
+    bus = InProcessBus(queue_size=2)
+    app = create_app(settings, bot=ScriptedBot(), run_jobs=False, bus=bus)
+    with TestClient(app) as client:
+        started = _start(client)
+        conversation_id = started["conversation"]["id"]
+        with client.websocket_connect("/ws/widget", headers=ORIGIN) as socket:
+            socket.send_json(_hello(started))
+            assert socket.receive_json()["type"] == "welcome"
+
+            def burst() -> None:  # more than the socket's queue holds, before it can send
+                for n in range(5):
+                    bus.deliver(Event("typing", conversation_id, public=True, data={"n": n}))
+
+            assert client.portal is not None
+            client.portal.call(burst)
+            with pytest.raises(WebSocketDisconnect) as closed:
+                while True:
+                    socket.receive_json()
+            assert closed.value.code == RECONNECT
+
+
+class _LosesFirstMessage(InProcessBus):
+    """A bus that loses the first message event, as a process that died before publishing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lost = False
+
+    async def publish(self, event: Event) -> Event:
+        if event.type == "message.created" and not self.lost:
+            self.lost = True
+            return event
+        return await super().publish(event)
+
+
+def test_a_catch_up_brings_an_event_lost_below_one_already_sent(tmp_path: Any) -> None:
+    settings = Settings(
+        secret_key=SECRET,  # type: ignore[arg-type]
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'ws.db'}",
+    )
+    bus = _LosesFirstMessage()
+    with TestClient(create_app(settings, bot=ScriptedBot(), run_jobs=False, bus=bus)) as client:
+        started = _start(client)
+        path = f"/api/conversations/{started['conversation']['id']}/messages"
+        auth = {"Authorization": f"Bearer {started['token']}"}
+        with client.websocket_connect("/ws/widget", headers=ORIGIN) as socket:
+            socket.send_json(_hello(started))
+            assert socket.receive_json()["type"] == "welcome"
+            client.post(path, json={"text": "one"}, headers=auth)  # its event is lost
+            client.post(path, json={"text": "two"}, headers=auth)
+            seen = _events_until(socket, lambda e: e["data"].get("body") == "two")
+            assert client.portal is not None
+            client.portal.call(bus.deliver, Event(RESYNC, None), bus.topics())
+            seen += _events_until(socket, lambda e: e["data"].get("body") == "one")
+            ids = [e["id"] for e in seen]
+            assert len(ids) == len(set(ids))  # nothing sent twice

@@ -111,6 +111,11 @@ class Ranker(Protocol):
     def search(self, text: str, k: int = 5) -> Ranking: ...
 
 
+# Up to this many articles BM25 ranks in well under a millisecond, less than handing the
+# answer to a thread costs; above it, ranking runs off the event loop.
+INLINE_ARTICLES = 1000
+
+
 class KnowledgeBaseBot:
     """Answers with the best-matching article when confident enough, else falls back."""
 
@@ -132,6 +137,7 @@ class KnowledgeBaseBot:
         self._tuned_models = tuned_models
         self._generation = 0
         self._generation_lock = threading.Lock()
+        self._size = len(articles)
         if word_matching_first and settings.retrieval == "hybrid":
             load_model(settings.embeddings_model)
             self._ranker: Ranker = RetrievalIndex(articles, settings.synonyms)
@@ -149,6 +155,7 @@ class KnowledgeBaseBot:
             if generation == self._generation:
                 # One reference assignment: readers see old or new, never half.
                 self._ranker = ranker
+                self._size = len(articles)
 
     @property
     def building(self) -> bool:
@@ -156,8 +163,9 @@ class KnowledgeBaseBot:
         return self.settings.retrieval == "hybrid" and isinstance(self._ranker, RetrievalIndex)
 
     async def answer(self, message: str, history: Sequence[Turn]) -> Answer:
-        if self.settings.retrieval == "hybrid":
-            # Encoding the message takes tens of milliseconds: keep the event loop free.
+        if self.settings.retrieval == "hybrid" or self._size > INLINE_ARTICLES:
+            # Encoding the message takes tens of milliseconds, and ranking a big knowledge
+            # base milliseconds: keep the event loop (every socket) free meanwhile.
             return await asyncio.to_thread(self.respond, message, history)
         return self.respond(message, history)
 

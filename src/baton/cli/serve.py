@@ -19,6 +19,8 @@ from baton.runtime.telemetry import MULTIPROCESS_FOLDER, metrics_registry
 from baton.web.app import create_app
 from baton.web.slow_clients import HeaderDeadline
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
 
 def serve(
     demo: bool = typer.Option(False, "--demo", help="Demo shop knowledge base, SQLite, no setup."),
@@ -93,6 +95,10 @@ def serve(
             forwarded_allow_ips=trusted_proxies,
             ws_per_message_deflate=False,
             http=HeaderDeadline,
+            # A spawned worker imports the `baton` command before it can answer the supervisor's
+            # health check; on a busy machine that took longer than uvicorn's 5 s, and the worker
+            # was killed and restarted ("Child process died") at every start.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
     finally:
         if made_here:

@@ -112,36 +112,49 @@ class EventBus(Protocol):
     def unfollow(self, subscription: Any, topic: str) -> None: ...
 
 
+class Lagged(Exception):
+    """The subscriber fell too far behind and lost events: it must catch up from the log."""
+
+
 class Subscription:
     """One subscriber's undelivered events, in order, and the topics it listens to.
 
     A plain list and one waiter: every connected visitor holds one, so it is kept lighter
-    than an `asyncio.Queue`. It is its own async iterator.
+    than an `asyncio.Queue`. It is its own async iterator. A subscriber too far behind to take
+    an event is marked lagged: iterating then raises `Lagged`, never skips an event silently.
     """
 
-    __slots__ = ("_events", "_head", "_limit", "_waiter", "topics")
+    __slots__ = ("_events", "_head", "_limit", "_waiter", "lagged", "topics")
 
     def __init__(self, limit: int) -> None:
         self._events: list[Event] = []
         self._head = 0  # the next event to hand out
         self._limit = limit
         self._waiter: asyncio.Future[None] | None = None
+        self.lagged = False
         self.topics: set[str] = set()
 
     def put(self, event: Event) -> bool:
-        """Queue `event`; False when the subscriber is too far behind to take it."""
-        if len(self._events) - self._head >= self._limit:
+        """Queue `event`; False (and lagged from now on) when the subscriber is too far behind."""
+        if self.lagged:
             return False
-        self._events.append(event)
+        if len(self._events) - self._head >= self._limit:
+            self.lagged = True
+            self._events.clear()
+            self._head = 0
+        else:
+            self._events.append(event)
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
-        return True
+        return not self.lagged
 
     def __aiter__(self) -> Subscription:
         return self
 
     async def __anext__(self) -> Event:
         while self._head >= len(self._events):
+            if self.lagged:
+                raise Lagged
             self._events.clear()
             self._head = 0
             self._waiter = asyncio.get_running_loop().create_future()
@@ -157,9 +170,9 @@ class Subscription:
 class LocalSubscribers:
     """This process's subscribers by topic; each event reaches a subscriber at most once.
 
-    A slow subscriber loses events, never blocks the sender. Losing is safe because the event
-    log in the database is the source of truth: a client that misses an event resumes from its
-    last event id.
+    A slow subscriber never blocks the sender: past its queue it is marked lagged and its
+    socket closes (`web/ws.py`), so the client reconnects and resumes from its last event id in
+    the event log, the source of truth.
     """
 
     def __init__(self, queue_size: int = 1000) -> None:

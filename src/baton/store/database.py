@@ -65,8 +65,13 @@ def alembic_config() -> Config:
     return config
 
 
+# Held while migrating on PostgreSQL: processes starting together (`--workers`, several
+# machines) migrate one after the other; the later ones find nothing left to do.
+MIGRATION_LOCK = 0x6261746F6E  # "baton"
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply the migrations up to `revision` (idempotent)."""
+    """Apply the migrations up to `revision` (idempotent, safe to run from several processes)."""
 
     def _run(connection: Connection) -> None:
         config = alembic_config()
@@ -74,6 +79,11 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Released at commit; SQLite serialises writers by itself.
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
         await connection.run_sync(_run)
 
 

@@ -26,6 +26,7 @@ from baton.runtime.bus import (
     SESSION_ENDED,
     SUPERVISORS_TOPIC,
     Event,
+    Lagged,
     agent_topic,
     conversation_topic,
     watch_topic,
@@ -55,6 +56,12 @@ HOLDER_TTL_SECONDS = 5.0
 # Typing notices one socket may forward; those in between are dropped (the next one shows it).
 TYPING_INTERVAL_SECONDS = 0.5
 SEEN_EVERY_SECONDS = 10.0
+# Closed so that the client reconnects and resumes from its last event id (RFC 6455 1013,
+# "try again later"): its live events fell behind or could not be read.
+RECONNECT = 1013
+CATCH_UP_RETRY_SECONDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+# Event ids a catch-up reads back below the newest one sent (well under the replay limit).
+CATCH_UP_LOOKBACK = 200
 
 
 class Hello(InputModel):
@@ -116,14 +123,16 @@ async def _send_event(socket: WebSocket, event: Event) -> None:
 
 
 class _Sent:
-    """Event ids this socket has sent (or the client had): a floor, and a window above it.
+    """Event ids this socket has sent (a bounded window of them), above the client's floor.
 
-    Two transactions can commit in one order and publish in the other, so a live event may
-    come with a smaller id than one already sent: it is sent then, not skipped. The window
-    keeps replay and live delivery from sending the same event twice.
+    Two transactions can commit in one order and publish in the other, so a live event may come
+    with a smaller id than one already sent: it is sent then, never skipped (the floor only
+    stands for what the client said it had). A catch-up after the bus lost events therefore
+    reads the log from a little below the newest id sent, and the window keeps it from sending
+    an event twice.
     """
 
-    def __init__(self, floor: int, window: int = 1024) -> None:
+    def __init__(self, floor: int, window: int = 4096) -> None:
         self.floor = floor  # the client has everything up to here
         self.newest = floor
         self._recent: deque[int] = deque()
@@ -134,14 +143,15 @@ class _Sent:
         return event_id <= self.floor or event_id in self._ids
 
     def add(self, event_id: int) -> None:
+        self.newest = max(self.newest, event_id)
         self._recent.append(event_id)
         self._ids.add(event_id)
-        self.newest = max(self.newest, event_id)
         if len(self._recent) > self._window:
-            # Far enough back that a late event below it is not to be expected any more.
-            old = self._recent.popleft()
-            self._ids.discard(old)
-            self.floor = max(self.floor, old)
+            self._ids.discard(self._recent.popleft())
+
+    def resume_point(self) -> int:
+        """Where a catch-up reads the log from: events that committed late sit just below."""
+        return max(self.floor, self.newest - CATCH_UP_LOOKBACK)
 
 
 async def _replay_then_forward(
@@ -156,7 +166,17 @@ async def _replay_then_forward(
     sent = _Sent(last_event_id)
 
     async def catch_up() -> None:
-        missed = await events_since(ctx, sent.newest, conversation_id=conversation_id)
+        after = sent.resume_point()
+        # The database briefly out of reach: live events wait in the subscription meanwhile;
+        # past the patience the socket closes and the client reconnects later.
+        for delay in CATCH_UP_RETRY_SECONDS:
+            try:
+                missed = await events_since(ctx, after, conversation_id=conversation_id)
+                break
+            except DATABASE_UNAVAILABLE:
+                await asyncio.sleep(delay)
+        else:
+            missed = await events_since(ctx, after, conversation_id=conversation_id)
         if missed.resync:
             await socket.send_json({"type": "resync"})
         for event in missed.events:
@@ -213,6 +233,28 @@ def _capped(
     return capped
 
 
+async def _pump(
+    socket: WebSocket,
+    ctx: ServiceContext,
+    live: Any,
+    last_event_id: int,
+    conversation_id: str | None,
+    session: str | None = None,
+) -> None:
+    """Forward events until the socket ends; a socket that can no longer be kept complete is
+    closed so that the client reconnects with its last event id, never left open and deaf."""
+    try:
+        await _replay_then_forward(socket, ctx, live, last_event_id, conversation_id, session)
+    except Lagged:
+        log.warning("a socket fell behind its live events; closing it so that it resumes")
+    except Exception:
+        log.exception("a socket's events could not be delivered; closing it so that it resumes")
+    else:
+        return
+    with contextlib.suppress(Exception):
+        await socket.close(code=RECONNECT, reason="reconnect")
+
+
 async def widget_socket(socket: WebSocket) -> None:
     """A visitor's socket: their own conversation's public events, and their messages."""
     ctx = _ctx(socket)
@@ -245,9 +287,7 @@ async def widget_socket(socket: WebSocket) -> None:
         {"type": "welcome", "conversation": {"id": conversation.id, "state": conversation.state}}
     )
     async with ctx.bus.subscribe(conversation_topic(conversation.id)) as live:
-        pump = asyncio.create_task(
-            _replay_then_forward(socket, ctx, live, hello.last_event_id, conversation.id)
-        )
+        pump = asyncio.create_task(_pump(socket, ctx, live, hello.last_event_id, conversation.id))
         try:
             await _widget_frames(socket, ctx, conversation.id)
         finally:
@@ -372,9 +412,7 @@ async def console_socket(socket: WebSocket) -> None:
         topics.append(SUPERVISORS_TOPIC)
     async with ctx.bus.subscribe(*topics) as live:
         pump = asyncio.create_task(
-            _replay_then_forward(
-                socket, ctx, live, max(last, 0), None, hash_token(socket.cookies[SESSION_COOKIE])
-            )
+            _pump(socket, ctx, live, max(last, 0), None, hash_token(socket.cookies[SESSION_COOKIE]))
         )
         try:
             watching: str | None = None
