@@ -57,7 +57,7 @@ def team_reply_token(ctx: ServiceContext, conversation_token: str) -> str:
     return f"{conversation_token}-{_team_signature(ctx.settings.secret(), conversation_token)}"
 
 
-def _read_token(ctx: ServiceContext, token: str) -> tuple[str, bool]:
+def read_reply_token(ctx: ServiceContext, token: str) -> tuple[str, bool]:
     """(the conversation's reply token, whether it was the team's) of a token in an address."""
     conversation_token, dash, signature = token.rpartition("-")
     if dash and len(signature) == _TEAM_SIGNATURE_CHARS:
@@ -220,7 +220,7 @@ async def post_email_reply(
     via_team = False
     async with ctx.sessions() as session:
         for token in tokens:
-            conversation_token, via_team = _read_token(ctx, token)
+            conversation_token, via_team = read_reply_token(ctx, token)
             conversation = await _conversation_by_token(session, conversation_token)
             if conversation is not None:
                 break

@@ -7,6 +7,7 @@ import re
 from sqlalchemy import select
 
 from baton.services.context import ServiceContext
+from baton.services.email import read_reply_token
 from baton.store.tables import Conversation
 
 _REPLY_ADDRESS = re.compile(r"^<?reply\+([A-Za-z0-9_-]{22,})@([A-Za-z0-9.-]+)>?$", re.IGNORECASE)
@@ -20,6 +21,8 @@ async def is_known_reply_address(ctx: ServiceContext, address: str) -> bool:
         return False
     async with ctx.sessions() as session:
         found = await session.scalar(
-            select(Conversation.id).where(Conversation.reply_token == match.group(1)).limit(1)
+            select(Conversation.id)
+            .where(Conversation.reply_token == read_reply_token(ctx, match.group(1))[0])
+            .limit(1)
         )
     return found is not None
