@@ -75,7 +75,7 @@ async def remember_contact_details(
         conversation_id=message.conversation_id,
         author="system",
         body=ctx.scripts.render(
-            "email_updated", email=contact.email, first_name=first_name(contact)
+            "email_updated", email=contact.email, first_name=first_name_of(contact)
         ),
         internal=False,
         meta={"email_updated": True, "reply_to": message.id},
@@ -86,5 +86,8 @@ async def remember_contact_details(
     return confirmation
 
 
-def first_name(contact: Contact) -> str | None:
-    return contact.name.split()[0] if contact.name else None
+def first_name_of(contact: Contact | None) -> str | None:
+    """How the scripts greet the customer: by first name, or not at all."""
+    if contact is None or not contact.name:
+        return None
+    return contact.name.split()[0]

@@ -35,7 +35,7 @@ from baton.domain.reasons import ReasonCategory
 from baton.domain.signals import Signal, SignalKind, read_signals
 from baton.domain.switchboard import ControlState, SwitchboardEvent, is_bot_speaking, transition
 from baton.domain.turns import ContactView, PageView, Turn
-from baton.services.contact_details import read_details
+from baton.services.contact_details import first_name_of, read_details
 from baton.services.context import ServiceContext, Transaction, transaction
 from baton.services.conversations import (
     change_hands,
@@ -48,7 +48,6 @@ from baton.services.handoffs import (
     announce_agent,
     decision_data,
     finish_collecting,
-    first_name_of,
     start_handoff,
 )
 from baton.store.tables import Contact, Conversation, Message

@@ -30,6 +30,7 @@ from baton.domain.turns import ContactView, PageView, Turn
 from baton.runtime.bus import Event
 from baton.runtime.jobs import enqueue_job
 from baton.services.auth import Forbidden
+from baton.services.contact_details import first_name_of
 from baton.services.context import ServiceContext, Transaction, transaction
 from baton.services.conversations import (
     change_hands,
@@ -150,13 +151,6 @@ def decision_data(decision: PolicyDecision) -> dict[str, Any]:
             for s in decision.signals
         ],
     }
-
-
-def first_name_of(contact: Contact | None) -> str | None:
-    """How the scripts greet the customer: by first name, or not at all."""
-    if contact is None or not contact.name:
-        return None
-    return contact.name.split()[0]
 
 
 def _promise(ctx: ServiceContext, conversation: Conversation, now: datetime) -> tuple[Promise, str]:
