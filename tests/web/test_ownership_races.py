@@ -43,8 +43,9 @@ def _assert_one_owner(messages: list[Message], agent_id: str) -> None:
     assert late == [], "the bot spoke after the agent joined"
 
 
-async def _claim_until_won(console: object, conversation_id: str) -> None:
-    """Try to claim as soon as the conversation can be claimed."""
+async def _claim_until_won(console: object, conversation_id: str, after: float = 0) -> None:
+    """Try to claim as soon as the conversation can be claimed (`after` seconds from now)."""
+    await asyncio.sleep(after)
     async with asyncio.timeout(60):
         while True:
             answer = await console.post(f"/conversations/{conversation_id}/claim")  # type: ignore[attr-defined]
@@ -89,7 +90,7 @@ async def test_a_claim_while_the_bot_asks_for_an_email_silences_the_bot(
     async with serve(race_settings(database_url, SECRET), SlowBot()) as served:
         bob = await served.add_agent("Bob")
         async with signed_in(served, "Bob", online=False) as console:
-            for trial in range(TRIALS):
+            for trial in range(TRIALS * 4):
                 conversation_id, token = await served.conversation()
                 async with widget(served, conversation_id, token) as socket:
                     # Nobody online: the bot hands over by email and asks for an address.
@@ -97,11 +98,22 @@ async def test_a_claim_while_the_bot_asks_for_an_email_silences_the_bot(
                     await served.until_state(conversation_id, "collecting")
 
                     async def customer(socket: object = socket, trial: int = trial) -> None:
+                        # Addresses among the messages: each one could turn the chat into a
+                        # ticket, at the very moment the agent claims it.
                         for n in range(30):
-                            await say(socket, f"hmm, let me think {n}", f"t{trial}m{n}")
+                            text = (
+                                f"you can reach me at sam.{trial}.{n}@example.com"
+                                if n % 3 == 0
+                                else f"hmm, let me think {n}"
+                            )
+                            await say(socket, text, f"t{trial}m{n}")
                             await asyncio.sleep(0)
 
-                    await asyncio.gather(customer(), _claim_until_won(console, conversation_id))
+                    # The claim lands at a different point of the burst in each trial.
+                    after = 0.004 * trial
+                    await asyncio.gather(
+                        customer(), _claim_until_won(console, conversation_id, after)
+                    )
                     await _check_final(served, conversation_id, bob)
 
 
