@@ -10,8 +10,8 @@ Run: `python bench/reference_servers.py echo` or
 `python bench/reference_servers.py plain --database-url postgresql://… --redis-url redis://…`.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: FastAPI reads the endpoint's parameter types, which
+# are imported inside `plain_app`.
 import argparse
 import asyncio
 import json
@@ -111,7 +111,6 @@ def main() -> None:
         host="127.0.0.1",
         port=port,
         loop="uvloop",
-        ws="websockets",
         ws_per_message_deflate=False,
         log_level="warning",
     )
