@@ -284,6 +284,7 @@ async def start_server(args: argparse.Namespace) -> Server:
             "BATON_LIMITS__CONVERSATIONS_PER_HOUR_PER_IP": big,
             "BATON_LIMITS__MESSAGES_PER_MINUTE_PER_CONVERSATION": big,
             "BATON_LIMITS__REQUESTS_PER_MINUTE_PER_IP": big,
+            "BATON_LIMITS__SOCKETS_PER_IP": big,
         }
     )
     if args.workers > 1 or args.redis_url:
