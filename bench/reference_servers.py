@@ -53,7 +53,9 @@ def plain_app(database_url: str, redis_url: str) -> Any:
                 "created_at timestamptz NOT NULL DEFAULT now())"
             )
         state["db"] = pool
-        state["redis"] = redis.Redis.from_url(redis_url)
+        # Like the database pool: a few connections, and a message waits for one.
+        bus = redis.BlockingConnectionPool.from_url(redis_url, max_connections=10, timeout=60)
+        state["redis"] = redis.Redis(connection_pool=bus)
         try:
             yield
         finally:
