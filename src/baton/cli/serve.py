@@ -41,6 +41,7 @@ def serve(
     from baton.runtime.logs import configure_logging, log_config
     from baton.web.app import create_app
     from baton.web.slow_clients import HeaderDeadline
+    from baton.web.socket_protocol import LeanWebSockets
 
     settings = settings_or_exit(config, demo=demo)
     problems = script_problems(settings)
@@ -77,6 +78,7 @@ def serve(
             forwarded_allow_ips=trusted_proxies,
             ws_per_message_deflate=False,
             http=HeaderDeadline,
+            ws=LeanWebSockets,
         )
         return
     # Every worker builds the app from the same settings; the demo's secret must be shared.
@@ -98,6 +100,7 @@ def serve(
             forwarded_allow_ips=trusted_proxies,
             ws_per_message_deflate=False,
             http=HeaderDeadline,
+            ws=LeanWebSockets,
             # A spawned worker imports the `baton` command before it can answer the supervisor's
             # health check; on a busy machine that took longer than uvicorn's 5 s, and the worker
             # was killed and restarted ("Child process died") at every start.
