@@ -21,8 +21,16 @@ gives each one to an agent. Then:
 3. memory: server RSS (process tree) with the agents connected and no customer (after one
    warm-up customer went through the whole path, so that what the server builds once is not
    counted), and with every customer connected and assigned, per customer;
-4. a bare `websockets` echo server with as many connections doing round trips as fast as they
-   can, for comparison.
+4. a bare `websockets` echo server (`bench/reference_servers.py echo`) with as many connections
+   doing round trips as fast as they can, for comparison.
+
+Side by side (`--compare`, needs `--database-url` and `--redis-url`): in one run, the bare echo
+server and a plain FastAPI app that per message does one INSERT into PostgreSQL and one Redis
+publish and answers (both in `bench/reference_servers.py`, their own processes), then Baton on
+SQLite and Baton on PostgreSQL + Redis for each worker count of `--sweep` (default 1,2,4); each
+saturation `--repetitions` times (default 3) on the same server, medians and ratios printed as
+a table; "lost" counts the steady and saturation messages no agent's console ever received.
+`--server-cpus 0 --client-cpus 1` pins the servers and this load generator with taskset.
 
 The last line printed is one JSON object with every figure.
 """
@@ -38,6 +46,7 @@ import resource
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -69,26 +78,7 @@ TARGET_P99_MS = 100.0
 TARGET_RATIO = 0.10
 TARGET_KIB = 64.0
 
-ECHO_SERVER = """
-import asyncio, sys
-from websockets.asyncio.server import serve
-
-async def echo(ws):
-    async for message in ws:
-        await ws.send(message)
-
-async def main():
-    async with serve(echo, "127.0.0.1", 0) as server:
-        print(server.sockets[0].getsockname()[1], flush=True)
-        await asyncio.get_running_loop().create_future()
-
-try:
-    import uvloop
-except ImportError:
-    asyncio.run(main())
-else:
-    uvloop.run(main())
-"""
+REFERENCE_SERVERS = Path(__file__).with_name("reference_servers.py")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -294,6 +284,7 @@ async def start_server(args: argparse.Namespace) -> Server:
             "BATON_LIMITS__CONVERSATIONS_PER_HOUR_PER_IP": big,
             "BATON_LIMITS__MESSAGES_PER_MINUTE_PER_CONVERSATION": big,
             "BATON_LIMITS__REQUESTS_PER_MINUTE_PER_IP": big,
+            "BATON_LIMITS__SOCKETS_PER_IP": big,
         }
     )
     if args.workers > 1 or args.redis_url:
@@ -316,7 +307,7 @@ async def start_server(args: argparse.Namespace) -> Server:
     if args.workers > 1:
         command += ["--workers", str(args.workers)]
     log = folder / "server.log"
-    process = _spawn(command, env, folder, log)
+    process = _spawn(_pinned(command, args.server_cpus), env, folder, log)
     server = Server(url, process.pid, process, folder, log, keep=args.keep)
     deadline = time.monotonic() + 90
     async with httpx.AsyncClient(base_url=url, timeout=2) as client:
@@ -605,38 +596,57 @@ async def saturation_phase(
     return completed, timeouts, sum(1 for c in echoed if c not in tally.first_seen)
 
 
-# --------------------------------------------------------------------------- echo baseline
+# --------------------------------------------------------------------------- references
 
 
-async def echo_baseline(
-    connections: int, seconds: float, payload: str, compression: str | None
-) -> float:
-    """Round trips per second through a bare `websockets` echo server (own subprocess)."""
+def _pinned(command: list[str], cpus: str | None) -> list[str]:
+    return ["taskset", "-c", cpus, *command] if cpus else command
+
+
+async def _round_trips(connection: ClientConnection, deadline: float, tag: str) -> int:
+    """Send, wait for the answer, send again until `deadline`; the round trips completed."""
+    completed = 0
+    while time.perf_counter() < deadline:
+        client_id = f"{tag}-{completed}"
+        text = f"bench message {client_id} sent at {time.time():.6f}"
+        await connection.send(json.dumps({"type": "message", "text": text, "client_id": client_id}))
+        await connection.recv()
+        if time.perf_counter() <= deadline:
+            completed += 1
+    return completed
+
+
+async def reference_rate(
+    kind: str, args: argparse.Namespace, compression: str | None, repetitions: int = 1
+) -> list[float]:
+    """Round trips per second through a reference server (`bench/reference_servers.py`, its
+    own process), as many connections as customers, each sending its next frame as soon as
+    the previous one came back; one figure per repetition, same server."""
+    command = [sys.executable, str(REFERENCE_SERVERS), kind]
+    if kind == "plain":
+        command += ["--database-url", args.database_url, "--redis-url", args.redis_url]
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", ECHO_SERVER, stdout=asyncio.subprocess.PIPE
+        *_pinned(command, args.server_cpus), stdout=asyncio.subprocess.PIPE
     )
     try:
         assert process.stdout is not None
-        port = int((await asyncio.wait_for(process.stdout.readline(), 30)).decode())
-        url = f"ws://127.0.0.1:{port}"
+        port = int((await asyncio.wait_for(process.stdout.readline(), 60)).decode())
+        url = f"ws://127.0.0.1:{port}" + ("/ws" if kind == "plain" else "")
 
         async def opener() -> ClientConnection:
             return await connect(url, compression=compression, ping_interval=None, open_timeout=60)
 
-        sockets = await _bounded(CONCURRENCY, [opener] * connections)
-        deadline = time.perf_counter() + seconds
-        counts = [0] * connections
-
-        async def round_trips(i: int, connection: ClientConnection) -> None:
-            while time.perf_counter() < deadline:
-                await connection.send(payload)
-                await connection.recv()
-                if time.perf_counter() <= deadline:
-                    counts[i] += 1
-
-        await asyncio.gather(*(round_trips(i, s) for i, s in enumerate(sockets)))
+        sockets = await _bounded(CONCURRENCY, [opener] * args.customers)
+        rates: list[float] = []
+        for repetition in range(repetitions):
+            deadline = time.perf_counter() + args.seconds
+            counts = await asyncio.gather(
+                *(_round_trips(s, deadline, f"r{i}x{repetition}") for i, s in enumerate(sockets))
+            )
+            rates.append(sum(counts) / args.seconds)
+            print(f"  {kind} {repetition + 1}/{repetitions}: {rates[-1]:.1f} round trips/s")
         await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
-        return sum(counts) / seconds
+        return rates
     finally:
         if process.returncode is None:
             process.terminate()
@@ -675,6 +685,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     agents: list[Agent] = []
     customers: list[Customer] = []
     result: dict[str, Any] = {}
+    saturation_runs: list[float] = []
+    never_seen = 0
     try:
         t0 = time.perf_counter()
         connected = await asyncio.gather(
@@ -796,27 +808,38 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     f"e.g. {never[:5]}"
                 )
 
-        # 2. Saturation.
-        print(f"saturation: round trips for {args.seconds:g} s …")
-        cpu_start = _cpu_seconds(pid)
-        wall_start = time.perf_counter()
-        completed, timeouts, sat_lost = await saturation_phase(
-            customers, args.seconds, tally, args.grace
-        )
-        msgs_per_s = completed / args.seconds
-        cpu_end = _cpu_seconds(pid)
-        if cpu_start is not None and cpu_end is not None:
-            used = cpu_end - cpu_start
-            wall = time.perf_counter() - wall_start
-            cpu_ms_per_msg = round(1000 * used / max(completed, 1), 2)
+        # 2. Saturation, `--repetitions` times on the same customers; the median counts.
+        for repetition in range(args.repetitions):
             print(
-                f"  server CPU: {used:.1f} s in {wall:.1f} s ({100 * used / wall:.0f}% of a core), "
-                f"about {cpu_ms_per_msg} ms per message"
+                f"saturation {repetition + 1}/{args.repetitions}: "
+                f"round trips for {args.seconds:g} s …"
             )
-        print(
-            f"  {completed} round trips: {msgs_per_s:.1f} msg/s; no echo within "
-            f"{ROUND_TRIP_TIMEOUT:g} s: {timeouts}; echoed but seen by no agent: {sat_lost}"
-        )
+            cpu_start = _cpu_seconds(pid)
+            wall_start = time.perf_counter()
+            completed, timeouts, sat_lost = await saturation_phase(
+                customers, args.seconds, tally, args.grace
+            )
+            saturation_runs.append(completed / args.seconds)
+            cpu_end = _cpu_seconds(pid)
+            if cpu_start is not None and cpu_end is not None:
+                used = cpu_end - cpu_start
+                wall = time.perf_counter() - wall_start
+                cpu_ms_per_msg = round(1000 * used / max(completed, 1), 2)
+                print(
+                    f"  server CPU: {used:.1f} s in {wall:.1f} s "
+                    f"({100 * used / wall:.0f}% of a core), about {cpu_ms_per_msg} ms per message"
+                )
+            print(
+                f"  {completed} round trips: {saturation_runs[-1]:.1f} msg/s; no echo within "
+                f"{ROUND_TRIP_TIMEOUT:g} s: {timeouts}; echoed but seen by no agent: {sat_lost}"
+            )
+        msgs_per_s = statistics.median(saturation_runs)
+        # Lost: a customer message of the steady or saturation phases that no agent's console
+        # received, after every phase and one more grace period.
+        measured = [c for c in tally.sent_at if c[0] in "sr"]
+        await _wait_for_agents(tally, measured, args.grace)
+        never_seen = sum(1 for c in measured if c not in tally.first_seen)
+        print(f"  never seen by an agent, all phases: {never_seen} of {len(measured)}")
         new_errors = {
             k: v - errors_before.get(k, 0)
             for k, v in tally.errors.items()
@@ -839,17 +862,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             server.stop()
 
     # 4. The bare echo server, the same number of connections.
-    print(f"echo baseline: {args.customers} connections for {args.seconds:g} s …")
-    payload = json.dumps(
-        {
-            "type": "message",
-            "text": f"bench message r0x0 sent at {time.time():.6f}",
-            "client_id": "r0x0",
-        }
-    )
-    echo = await echo_baseline(args.customers, args.seconds, payload, compression)
-    ratio = msgs_per_s / echo if echo else None
-    print(f"  {echo:.1f} round trips/s; Baton / echo = {ratio:.3f}" if ratio is not None else "")
+    echo: float | None = None
+    ratio: float | None = None
+    if not args.compare:
+        print(f"echo baseline: {args.customers} connections for {args.seconds:g} s …")
+        echo = (await reference_rate("echo", args, compression))[0]
+        ratio = msgs_per_s / echo if echo else None
+        print(f"  {echo:.1f} round trips/s; Baton / echo = {ratio:.3f}" if ratio else "")
 
     met = {
         "p99_le_100ms": p99 is not None and p99 * 1000 <= TARGET_P99_MS and lost == 0,
@@ -874,13 +893,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "p50_ms": _ms(p50),
             "p99_ms": _ms(p99),
             "msgs_per_s": round(msgs_per_s, 1),
+            "saturation_runs": [round(x, 1) for x in saturation_runs],
+            "never_seen": never_seen,
             "saturation_timeouts": timeouts,
             "saturation_lost": sat_lost,
             "rss_kib_agents_only": rss_before,
             "rss_kib_sockets_open": rss_sockets,
             "rss_kib_with_customers": rss_after,
             "kib_per_customer": kib_per_customer,
-            "echo_msgs_per_s": round(echo, 1),
+            "echo_msgs_per_s": None if echo is None else round(echo, 1),
             "server_cpu_ms_per_msg": cpu_ms_per_msg,
             "load_average": [round(x, 2) for x in load_average],
             "ratio": None if ratio is None else round(ratio, 4),
@@ -890,6 +911,74 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         }
     )
     return result
+
+
+async def compare(args: argparse.Namespace) -> dict[str, Any]:
+    """Side by side in one run: the echo server, the plain app, Baton on SQLite, and Baton on
+    PostgreSQL + Redis with each worker count of `--sweep`; medians of `--repetitions`."""
+    from rich.console import Console
+    from rich.table import Table
+
+    compression = None if args.no_compression else "deflate"
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start")
+    rows: list[dict[str, Any]] = []
+    for kind, label in (("echo", "echo (websockets + uvloop)"), ("plain", "plain FastAPI app")):
+        print(f"{label}: {args.customers} connections, {args.repetitions} × {args.seconds:g} s …")
+        rates = await reference_rate(kind, args, compression, args.repetitions)
+        rows.append({"setup": label, "runs": rates, "median": statistics.median(rates)})
+    configurations: list[tuple[str, int, bool]] = []
+    if not args.skip_sqlite:
+        configurations.append(("Baton, SQLite, 1 process", 1, False))
+    configurations += [
+        (f"Baton, PostgreSQL + Redis, {w} worker{'s' if w > 1 else ''}", w, True)
+        for w in args.sweep
+    ]
+    for label, workers, shared in configurations:
+        print(f"--- {label}")
+        one = argparse.Namespace(**vars(args))
+        one.workers = workers
+        one.url = None
+        if not shared:
+            one.database_url = None
+            one.redis_url = None
+        figures = await run(one)
+        rows.append(
+            {
+                "setup": label,
+                "runs": figures["saturation_runs"],
+                "median": figures["msgs_per_s"],
+                "p99_ms": figures["p99_ms"],
+                "lost": figures["never_seen"],
+                "sent": figures["sent"],
+                "kib_per_customer": figures["kib_per_customer"],
+            }
+        )
+    echo, plain = rows[0]["median"], rows[1]["median"]
+    table = Table(
+        "setup",
+        "round trips/s (runs)",
+        "median",
+        "÷ echo",
+        "÷ plain app",
+        "steady p99",
+        "lost",
+        title=f"{args.customers} customers, {args.agents} agents, {args.seconds:g} s phases, "
+        f"load average {os.getloadavg()[0]:.2f} at the end",
+    )
+    for row in rows:
+        row["vs_echo"] = round(row["median"] / echo, 3) if echo else None
+        row["vs_plain"] = round(row["median"] / plain, 3) if plain else None
+        table.add_row(
+            row["setup"],
+            " / ".join(f"{x:,.0f}" for x in row["runs"]),
+            f"{row['median']:,.0f}",
+            f"{row['vs_echo']:.3f}",
+            f"{row['vs_plain']:.3f}",
+            "—" if row.get("p99_ms") is None else f"{row['p99_ms']:.1f} ms",
+            "—" if "lost" not in row else str(row["lost"]),
+        )
+    Console(width=140).print(table)
+    return {"customers": args.customers, "agents": args.agents, "rows": rows}
 
 
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -909,6 +998,21 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--agent-email", default=AGENT_EMAIL, help="Pattern with {i}.")
     parser.add_argument("--agent-password", default=AGENT_PASSWORD)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="Side by side: echo server, plain FastAPI app, Baton on SQLite, and Baton on "
+        "PostgreSQL + Redis for each worker count of --sweep (needs the two URLs).",
+    )
+    parser.add_argument("--sweep", default="1,2,4", help="With --compare: worker counts.")
+    parser.add_argument(
+        "--skip-sqlite", action="store_true", help="With --compare: no SQLite Baton row."
+    )
+    parser.add_argument(
+        "--repetitions", type=int, help="Saturation runs per server (default 1; --compare 3)."
+    )
+    parser.add_argument("--server-cpus", help="Pin the servers (taskset -c), e.g. 0.")
+    parser.add_argument("--client-cpus", help="Pin this load generator, e.g. 1.")
     parser.add_argument("--database-url", help="With --workers (env BATON_BENCH_DATABASE_URL).")
     parser.add_argument("--redis-url", help="With --workers (env BATON_BENCH_REDIS_URL).")
     parser.add_argument(
@@ -922,21 +1026,34 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.customers < 1 or args.agents < 1 or args.seconds <= 0 or args.rate <= 0:
         parser.error("counts, --seconds and --rate must be positive")
-    if args.workers > 1:
+    if args.workers > 1 or args.compare:
         args.database_url = args.database_url or os.environ.get("BATON_BENCH_DATABASE_URL")
         args.redis_url = args.redis_url or os.environ.get("BATON_BENCH_REDIS_URL")
+    if args.compare and not (args.database_url and args.redis_url):
+        parser.error("--compare needs --database-url (PostgreSQL) and --redis-url")
+    args.sweep = [int(w) for w in args.sweep.split(",") if w.strip()]
+    args.repetitions = args.repetitions or (3 if args.compare else 1)
     return args
+
+
+def _cpu_range(part: str) -> range:
+    first, _, last = part.partition("-")
+    return range(int(first), int(last or first) + 1)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse(argv)
     _raise_file_limit(4 * (args.customers + args.agents) + 1024)
+    if args.client_cpus:
+        cpus = {int(c) for part in args.client_cpus.split(",") for c in _cpu_range(part)}
+        os.sched_setaffinity(0, cpus)
+    main_task = compare(args) if args.compare else run(args)
     try:
         import uvloop
     except ImportError:
-        result = asyncio.run(run(args))
+        result = asyncio.run(main_task)
     else:
-        result = uvloop.run(run(args))
+        result = uvloop.run(main_task)
     print(json.dumps(result))
 
 

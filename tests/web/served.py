@@ -24,6 +24,7 @@ from baton.services import agents
 from baton.services.context import ServiceContext
 from baton.store.tables import Conversation, Handoff, Message, OutboxJob
 from baton.web.app import create_app
+from baton.web.socket_protocol import LeanWebSockets
 from tests.support.local_server import free_port
 
 ALWAYS_OPEN = {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -177,7 +178,14 @@ async def serve(settings: Settings, bot: Bot, clock: Clock | None = None) -> Asy
     app = create_app(settings, bot=bot, clock=clock)
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            ws=LeanWebSockets,  # as `baton serve` runs
+        )
     )
     task = asyncio.create_task(server.serve())
     async with asyncio.timeout(30):

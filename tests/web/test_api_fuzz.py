@@ -26,8 +26,9 @@ from schemathesis.checks import (
 )
 
 from baton.config import LimitSettings, Settings
+from baton.domain.api_scopes import SCOPES
 from baton.services import agents
-from baton.services.api_tokens import SCOPES, create_api_token
+from baton.services.api_tokens import create_api_token
 from baton.web.app import create_app
 from tests.conftest import SECRET, ScriptedBot
 

@@ -9,8 +9,6 @@ from typing import Literal
 import typer
 
 from baton.cli.common import ConfigOption, console, err_console, service_context, settings_or_exit
-from baton.services.agents import create_agent
-from baton.services.errors import UserError
 
 app = typer.Typer(no_args_is_help=True, help="Support agents.")
 
@@ -30,6 +28,9 @@ def add_command(
     if role not in ("admin", "agent"):
         err_console.print("--role must be admin or agent")
         raise typer.Exit(2)
+    from baton.services.agents import create_agent
+    from baton.services.errors import UserError
+
     settings = settings_or_exit(config)
 
     async def run() -> None:

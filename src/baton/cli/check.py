@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from baton.cli.common import ConfigOption, console, err_console, settings_or_exit
-from baton.config import Settings
-from baton.domain.scripts import ScriptBook, ScriptError
-from baton.services.script_files import read_script_folder
+
+if TYPE_CHECKING:
+    from baton.config import Settings
 
 app = typer.Typer(no_args_is_help=True, help="Check settings and scripts.")
 
 
 def script_problems(settings: Settings) -> list[str]:
     """Every problem in the configured scripts (templates and folder), as readable lines."""
+    from baton.domain.scripts import ScriptBook, ScriptError
+    from baton.services.script_files import read_script_folder
+
     try:
         folder = read_script_folder(settings.scripts.folder) if settings.scripts.folder else None
         ScriptBook.from_settings(

@@ -10,8 +10,6 @@ import typer
 from rich.table import Table
 
 from baton.cli.common import ConfigOption, console, err_console, service_context, settings_or_exit
-from baton.services.errors import UserError
-from baton.services.privacy import export_contact, find_contacts, forget_contact
 
 app = typer.Typer(no_args_is_help=True, help="A person's data: find, export, forget.")
 
@@ -22,6 +20,8 @@ def find_command(
     config: Path | None = ConfigOption,
 ) -> None:
     """List the contact records with this email (one person may have several)."""
+    from baton.services.privacy import find_contacts
+
     settings = settings_or_exit(config)
 
     async def run() -> list[dict[str, object]]:
@@ -53,6 +53,9 @@ def export_command(
     config: Path | None = ConfigOption,
 ) -> None:
     """Everything Baton holds about one contact, as JSON."""
+    from baton.services.errors import UserError
+    from baton.services.privacy import export_contact
+
     settings = settings_or_exit(config)
 
     async def run() -> dict[str, object]:
@@ -79,6 +82,9 @@ def forget_command(
     config: Path | None = ConfigOption,
 ) -> None:
     """Remove one contact and everything about them, for good."""
+    from baton.services.errors import UserError
+    from baton.services.privacy import forget_contact
+
     settings = settings_or_exit(config)
     if not yes:
         typer.confirm(

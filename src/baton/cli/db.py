@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 
 from baton.cli.common import ConfigOption, console, settings_or_exit
-from baton.store.database import create_engine, upgrade
 
 app = typer.Typer(no_args_is_help=True, help="Database migrations.")
 
@@ -16,6 +15,8 @@ app = typer.Typer(no_args_is_help=True, help="Database migrations.")
 @app.command("upgrade")
 def upgrade_command(config: Path | None = ConfigOption) -> None:
     """Apply every pending migration."""
+    from baton.store.database import create_engine, upgrade
+
     settings = settings_or_exit(config)
 
     async def run() -> None:

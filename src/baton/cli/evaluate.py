@@ -11,13 +11,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from baton.bots.kb_loader import load_articles
 from baton.cli.common import ConfigOption, console, err_console, settings_or_exit
-from baton.domain.article_files import ArticleFormatError
-from baton.escalation import EscalationSettings
-from baton.evaluation.asks import evaluate_asks, load_asks
-from baton.evaluation.kb import QueryFormatError, evaluate_kb, load_queries
-from baton.evaluation.signals import evaluate_signals, load_conversations
 
 app = typer.Typer(no_args_is_help=True, help="Evaluate the bot and the escalation policy.")
 
@@ -45,6 +39,10 @@ def kb_command(
     config: Path | None = ConfigOption,
 ) -> None:
     """In-scope accuracy, out-of-scope recall and precision, AUROC, time per query."""
+    from baton.bots.kb_loader import load_articles
+    from baton.domain.article_files import ArticleFormatError
+    from baton.evaluation.kb import QueryFormatError, evaluate_kb, load_queries
+
     settings = settings_or_exit(config, demo=True)
     try:
         articles = load_articles(kb)
@@ -81,6 +79,9 @@ def signals_command(
     config: Path | None = ConfigOption,
 ) -> None:
     """Recall, false escalation rate, reason recall and time per customer message."""
+    from baton.escalation import EscalationSettings
+    from baton.evaluation.signals import evaluate_signals, load_conversations
+
     settings = settings_or_exit(config, demo=True)
     try:
         conversations = load_conversations(dataset)
@@ -103,6 +104,9 @@ def asks_command(
     config: Path | None = ConfigOption,
 ) -> None:
     """Explicit asks for a person: recall and false asks, overall and per language."""
+    from baton.escalation import EscalationSettings
+    from baton.evaluation.asks import evaluate_asks, load_asks
+
     settings = settings_or_exit(config, demo=True)
     try:
         rows = load_asks(dataset)

@@ -9,12 +9,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from baton.bots.kb_loader import load_articles
 from baton.cli.common import ConfigOption, console, err_console, settings_or_exit
-from baton.domain.article_files import ArticleFormatError
-from baton.runtime.clock import SystemClock
-from baton.services.knowledge_base import import_articles, load_knowledge_base
-from baton.store.database import create_engine, create_session_factory, upgrade
 
 app = typer.Typer(no_args_is_help=True, help="Knowledge-base articles.")
 
@@ -25,6 +20,12 @@ def import_command(
     config: Path | None = ConfigOption,
 ) -> None:
     """Replace the knowledge base with the articles at PATH; a running Baton reloads it."""
+    from baton.bots.kb_loader import load_articles
+    from baton.domain.article_files import ArticleFormatError
+    from baton.runtime.clock import SystemClock
+    from baton.services.knowledge_base import import_articles
+    from baton.store.database import create_engine, create_session_factory, upgrade
+
     settings = settings_or_exit(config)
     files = (
         [path]
@@ -58,6 +59,9 @@ def import_command(
 @app.command("list")
 def list_command(config: Path | None = ConfigOption) -> None:
     """Show the stored articles."""
+    from baton.services.knowledge_base import load_knowledge_base
+    from baton.store.database import create_engine, create_session_factory, upgrade
+
     settings = settings_or_exit(config)
 
     async def run() -> list[tuple[str, str, int, str]]:

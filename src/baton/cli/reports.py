@@ -13,8 +13,6 @@ from rich.progress import Progress
 from rich.table import Table
 
 from baton.cli.common import ConfigOption, console, service_context, settings_or_exit
-from baton.services.demo_data import generate_history
-from baton.services.metrics import build_report, period_of
 
 
 def demo_data(
@@ -24,6 +22,8 @@ def demo_data(
     config: Path | None = ConfigOption,
 ) -> None:
     """Generate a history of conversations and handoffs for the dashboard."""
+    from baton.services.demo_data import generate_history
+
     settings = settings_or_exit(config, demo=demo)
 
     async def run() -> int:
@@ -49,6 +49,8 @@ def metrics(
     config: Path | None = ConfigOption,
 ) -> None:
     """Handoff quality: first response, satisfaction, repeat contact, reasons, promises."""
+    from baton.services.metrics import build_report, period_of
+
     settings = settings_or_exit(config, demo=demo)
 
     async def run() -> dict[str, Any]:

@@ -6,18 +6,15 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-import uvicorn
-from prometheus_client import start_http_server
 
 from baton.cli.check import script_problems
 from baton.cli.common import ConfigOption, console, err_console, settings_or_exit
-from baton.config import Settings
-from baton.runtime.logs import configure_logging, log_config
-from baton.runtime.telemetry import MULTIPROCESS_FOLDER, metrics_registry
-from baton.web.app import create_app
-from baton.web.slow_clients import HeaderDeadline
+
+if TYPE_CHECKING:
+    from baton.config import Settings
 
 WORKER_HEALTHCHECK_SECONDS = 60
 
@@ -39,6 +36,13 @@ def serve(
     config: Path | None = ConfigOption,
 ) -> None:
     """Start Baton: migrations first, then the API, the pages and the job runner."""
+    import uvicorn
+
+    from baton.runtime.logs import configure_logging, log_config
+    from baton.web.app import create_app
+    from baton.web.slow_clients import HeaderDeadline
+    from baton.web.socket_protocol import LeanWebSockets
+
     settings = settings_or_exit(config, demo=demo)
     problems = script_problems(settings)
     if problems:
@@ -74,6 +78,7 @@ def serve(
             forwarded_allow_ips=trusted_proxies,
             ws_per_message_deflate=False,
             http=HeaderDeadline,
+            ws=LeanWebSockets,
         )
         return
     # Every worker builds the app from the same settings; the demo's secret must be shared.
@@ -95,6 +100,7 @@ def serve(
             forwarded_allow_ips=trusted_proxies,
             ws_per_message_deflate=False,
             http=HeaderDeadline,
+            ws=LeanWebSockets,
             # A spawned worker imports the `baton` command before it can answer the supervisor's
             # health check; on a busy machine that took longer than uvicorn's 5 s, and the worker
             # was killed and restarted ("Child process died") at every start.
@@ -109,6 +115,8 @@ def _metrics_folder() -> tuple[Path, bool]:
     """Where the workers write their metric values (PROMETHEUS_MULTIPROC_DIR), emptied first:
     values a previous run left would be added to this run's. The workers, started after this,
     read it from the environment."""
+    from baton.runtime.telemetry import MULTIPROCESS_FOLDER
+
     given = os.environ.get(MULTIPROCESS_FOLDER)
     if given:
         folder = Path(given)
@@ -124,6 +132,10 @@ def _metrics_folder() -> tuple[Path, bool]:
 def _serve_metrics_port(settings: Settings) -> None:
     """`/metrics` on a port of its own (metrics_port), from this process: with workers, the
     sum over them, read from their files."""
+    from prometheus_client import start_http_server
+
+    from baton.runtime.telemetry import metrics_registry
+
     if settings.metrics_port is None:
         return
     start_http_server(settings.metrics_port, settings.metrics_host, registry=metrics_registry())

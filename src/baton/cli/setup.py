@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tomli_w
 import typer
-from pydantic import BaseModel, SecretStr
-from pydantic.fields import FieldInfo
 
 from baton.cli.common import console, err_console
-from baton.config import Settings
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from pydantic.fields import FieldInfo
 
 
 def init(
@@ -29,6 +30,8 @@ def init(
 
 def render_settings_file() -> str:
     """Every setting, commented, with its default; only the secret key is set."""
+    from baton.config import Settings
+
     lines = [
         "# Baton settings. Each key can also be set in the environment:",
         "# BATON_<KEY>, and BATON_<SECTION>__<KEY> for keys inside a [section].",
@@ -57,6 +60,8 @@ def render_settings_file() -> str:
 
 
 def _model_of(field: FieldInfo) -> type[BaseModel] | None:
+    from pydantic import BaseModel
+
     annotation = field.annotation
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
@@ -64,6 +69,8 @@ def _model_of(field: FieldInfo) -> type[BaseModel] | None:
 
 
 def _default(field: FieldInfo) -> Any:
+    from pydantic import BaseModel, SecretStr
+
     value = field.get_default(call_default_factory=True)
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from baton.cli.common import ConfigOption, console, err_console, service_context, settings_or_exit
-from baton.services.api_tokens import (
-    SCOPES,
-    CreatedToken,
-    create_api_token,
-    list_api_tokens,
-    revoke_api_token,
-)
-from baton.services.errors import UserError
-from baton.store.tables import ApiToken
+from baton.domain.api_scopes import SCOPES
+
+if TYPE_CHECKING:
+    from baton.services.api_tokens import CreatedToken
+    from baton.store.tables import ApiToken
 
 app = typer.Typer(no_args_is_help=True, help="API tokens for server-to-server calls.")
 
@@ -31,6 +28,9 @@ def add_command(
     config: Path | None = ConfigOption,
 ) -> None:
     """Make a token; it is printed this once and never stored, only its hash."""
+    from baton.services.api_tokens import create_api_token
+    from baton.services.errors import UserError
+
     settings = settings_or_exit(config)
 
     async def run() -> CreatedToken:
@@ -54,6 +54,8 @@ def add_command(
 @app.command("list")
 def list_command(config: Path | None = ConfigOption) -> None:
     """Every token: its id, name, scopes, last use, and whether it is revoked."""
+    from baton.services.api_tokens import list_api_tokens
+
     settings = settings_or_exit(config)
 
     async def run() -> list[ApiToken]:
@@ -88,6 +90,9 @@ def revoke_command(
     config: Path | None = ConfigOption,
 ) -> None:
     """Stop a token from working, at once."""
+    from baton.services.api_tokens import revoke_api_token
+    from baton.services.errors import UserError
+
     settings = settings_or_exit(config)
 
     async def run() -> ApiToken:

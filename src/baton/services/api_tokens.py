@@ -15,17 +15,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from baton.domain.api_scopes import SCOPES
 from baton.services.auth import Forbidden, Unauthorized
 from baton.services.context import ServiceContext, transaction
 from baton.services.conversations import hash_token
 from baton.services.errors import InvalidInput, NotFound
 from baton.store.tables import ApiToken
 
-# What each scope allows; a token holds any of them.
-SCOPES: dict[str, str] = {
-    "handoffs:write": "start a handoff for a conversation",
-    "handoffs:read": "read a handoff's state and promise",
-}
 TOKEN_PREFIX = "baton_"
 # Recording every use would write on every request; once a minute says "in use" just as well.
 LAST_USED_PRECISION = timedelta(minutes=1)

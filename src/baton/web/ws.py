@@ -135,7 +135,8 @@ class _Sent:
     def __init__(self, floor: int, window: int = 4096) -> None:
         self.floor = floor  # the client has everything up to here
         self.newest = floor
-        self._recent: deque[int] = deque()
+        # Made at the first event: most sockets of visitors idle for long send none.
+        self._recent: deque[int] | None = None
         self._ids: set[int] = set()
         self._window = window
 
@@ -144,6 +145,8 @@ class _Sent:
 
     def add(self, event_id: int) -> None:
         self.newest = max(self.newest, event_id)
+        if self._recent is None:
+            self._recent = deque()
         self._recent.append(event_id)
         self._ids.add(event_id)
         if len(self._recent) > self._window:
@@ -269,6 +272,9 @@ async def widget_socket(socket: WebSocket) -> None:
         )
         hello = Hello.model_validate(first)
         conversation = await access_conversation(ctx, hello.conversation_id, hello.token)
+        conversation_id, state = conversation.id, conversation.state
+        # This frame lives as long as the socket: it keeps ids, not the raw hello or the row.
+        del first, conversation
     except ValidationError as error:
         await socket.send_json({"type": "error", "code": _error_code(error)})
         await socket.close(code=POLICY_VIOLATION)
@@ -284,12 +290,12 @@ async def widget_socket(socket: WebSocket) -> None:
     except WebSocketDisconnect:
         return
     await socket.send_json(
-        {"type": "welcome", "conversation": {"id": conversation.id, "state": conversation.state}}
+        {"type": "welcome", "conversation": {"id": conversation_id, "state": state}}
     )
-    async with ctx.bus.subscribe(conversation_topic(conversation.id)) as live:
-        pump = asyncio.create_task(_pump(socket, ctx, live, hello.last_event_id, conversation.id))
+    async with ctx.bus.subscribe(conversation_topic(conversation_id)) as live:
+        pump = asyncio.create_task(_pump(socket, ctx, live, hello.last_event_id, conversation_id))
         try:
-            await _widget_frames(socket, ctx, conversation.id)
+            await _widget_frames(socket, ctx, conversation_id)
         finally:
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
