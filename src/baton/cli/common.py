@@ -12,10 +12,12 @@ from rich.console import Console
 from baton.bots.base import Answer
 from baton.config import ConfigError, Settings, load_settings
 from baton.demo import apply_demo
+from baton.domain.scripts import ScriptBook, ScriptError
 from baton.domain.turns import Turn
 from baton.runtime.bus import InProcessBus
 from baton.runtime.clock import SystemClock
 from baton.services.context import ServiceContext
+from baton.services.script_files import read_script_folder
 from baton.store.database import create_engine, create_session_factory, upgrade
 
 console = Console()
@@ -24,13 +26,38 @@ err_console = Console(stderr=True)
 ConfigOption = typer.Option(None, "--config", "-c", help="Settings file (default ./baton.toml).")
 
 
-def settings_or_exit(config: Path | None, *, demo: bool = False) -> Settings:
+def script_problems(settings: Settings) -> list[str]:
+    """Every problem in the configured scripts (templates and folder), as readable lines."""
+    try:
+        folder = read_script_folder(settings.scripts.folder) if settings.scripts.folder else None
+        ScriptBook.from_settings(
+            settings.scripts, company_name=settings.company_name, folder_texts=folder
+        )
+    except FileNotFoundError as exc:
+        return [str(exc)]
+    except ScriptError as exc:
+        return [str(problem) for problem in exc.problems]
+    return []
+
+
+def settings_or_exit(
+    config: Path | None, *, demo: bool = False, check_scripts: bool = True
+) -> Settings:
+    """The settings, or a readable reason and exit code 2; the handoff scripts are checked
+    too unless `check_scripts` is off (`baton check scripts` reports them itself)."""
     try:
         settings = load_settings(config, demo=demo)
-        return apply_demo(settings) if demo else settings
+        settings = apply_demo(settings) if demo else settings
     except ConfigError as exc:
         err_console.print(f"[bold red]Cannot start:[/] {exc}", highlight=False, markup=True)
         raise typer.Exit(2) from None
+    problems = script_problems(settings) if check_scripts else []
+    if problems:
+        err_console.print("[bold red]Cannot start:[/] the handoff scripts need fixing:")
+        for problem in problems:
+            err_console.print(f"  {problem}", highlight=False)
+        raise typer.Exit(2)
+    return settings
 
 
 class _NoBot:

@@ -11,7 +11,6 @@ import typer
 import uvicorn
 from prometheus_client import start_http_server
 
-from baton.cli.check import script_problems
 from baton.cli.common import ConfigOption, console, err_console, settings_or_exit
 from baton.config import Settings
 from baton.runtime.logs import configure_logging, log_config
@@ -40,12 +39,6 @@ def serve(
 ) -> None:
     """Start Baton: migrations first, then the API, the pages and the job runner."""
     settings = settings_or_exit(config, demo=demo)
-    problems = script_problems(settings)
-    if problems:
-        err_console.print("[bold red]Cannot start:[/] the handoff scripts need fixing:")
-        for problem in problems:
-            err_console.print(f"  {problem}", highlight=False)
-        raise typer.Exit(2)
     if workers > 1 and not settings.redis_url:
         err_console.print(
             "[bold red]Cannot start:[/] --workers needs redis_url, so that events reach every "
