@@ -4,7 +4,7 @@ answers from its inbox (real SMTP out, the webhook and the built-in SMTP receive
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
@@ -94,12 +94,14 @@ async def test_a_team_working_from_its_inbox_follows_the_customer_and_answers(
         _run_jobs(client)
         escalation = _escalation(smtp)
 
-        # A burst in the chat: told once that it was added, mailed as one email.
+        # Ten minutes on, a burst in the chat: told once that it was added (with the promise
+        # as a clock time now), mailed as one email.
+        clock.advance(timedelta(minutes=10))
         before = len(_messages(client, conversation_id, auth))
         for text in ("Order number is LL-4471", "It was the blue <scarf>", "Paid by card"):
             _say(client, conversation_id, auth, text)
         told = [m for m in _messages(client, conversation_id, auth)[before:] if ADDED in m["body"]]
-        assert len(told) == 1 and "by 12:00 PM" in told[0]["body"]
+        assert len(told) == 1 and "They'll reply by 12:00 PM UTC today" in told[0]["body"]
         _run_jobs(client)
         assert _updates(smtp) == []  # the batch is still open
         clock.advance(timedelta(seconds=61))
@@ -192,3 +194,32 @@ def test_an_update_waits_out_a_mail_server_that_is_down_and_a_restart(
         assert "My order number is LL-9000" in _text(update)
         statuses = {j.status for j in client.portal.call(jobs, client)}  # type: ignore[union-attr]
         assert statuses == {"done"}
+
+
+def test_a_promise_is_worded_from_the_moment_it_is_shown(
+    database_url: str, smtp: SmtpTestServer
+) -> None:
+    # Monday 23:50; the team opens at 9:00 and answers within 2 business hours.
+    clock = FrozenClock(datetime(2026, 12, 7, 23, 50, tzinfo=UTC))
+    with TestClient(_app(database_url, clock, smtp.port)) as client:
+        conversation_id, auth = _escalate(client)
+        told = [m["body"] for m in _messages(client, conversation_id, auth) if m["author"] == "bot"]
+        assert "by 11:00 AM UTC tomorrow (Tuesday)" in told[-1]
+        _run_jobs(client)
+        escalation = _escalation(smtp)
+        assert "a reply by 11:00 Tuesday 8 December (UTC)" in _text(escalation)
+        [confirmation] = [
+            d.parsed() for d in smtp.handler.deliveries if "ana@example.com" in d.rcpt_tos
+        ]
+        assert (
+            confirmation["Subject"] == "Lumen & Loom will reply by 11:00 Tuesday 8 December (UTC)"
+        )
+        # Twenty minutes later it is Tuesday: the same promise is "today", never "tomorrow".
+        clock.set(datetime(2026, 12, 8, 0, 10, tzinfo=UTC))
+        _say(client, conversation_id, auth, "One more thing: it was a gift")
+        notice = _messages(client, conversation_id, auth)[-1]["body"]
+        assert "They'll reply by 11:00 AM UTC today" in notice and "tomorrow" not in notice
+        clock.advance(timedelta(seconds=61))
+        _run_jobs(client)
+        [update] = _updates(smtp)
+        assert "a reply by 11:00 Tuesday 8 December (UTC)" in _text(update)

@@ -114,7 +114,9 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
         await record_team_mail(ctx, view.handoff_id, view.last_message_id)
 
     async def team_update(payload: dict[str, Any]) -> None:
-        update = await read_team_update(ctx, str(payload["handoff_id"]))
+        update = await read_team_update(
+            ctx, str(payload["handoff_id"]), int(payload.get("after", 0))
+        )
         if update is None:
             return
         view = await handoff_brief(ctx, update.handoff_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ from baton.demo import apply_demo
 from baton.domain.scripts import ScriptBook, ScriptError
 from baton.domain.turns import Turn
 from baton.runtime.bus import InProcessBus
-from baton.runtime.clock import SystemClock
+from baton.runtime.clock import ClockError, SystemClock, demo_clock
 from baton.services.context import ServiceContext
 from baton.services.script_files import read_script_folder
 from baton.store.database import create_engine, create_session_factory, upgrade
@@ -48,7 +49,8 @@ def settings_or_exit(
     try:
         settings = load_settings(config, demo=demo)
         settings = apply_demo(settings) if demo else settings
-    except ConfigError as exc:
+        demo_clock(os.environ, demo=demo)
+    except (ConfigError, ClockError) as exc:
         err_console.print(f"[bold red]Cannot start:[/] {exc}", highlight=False, markup=True)
         raise typer.Exit(2) from None
     problems = script_problems(settings) if check_scripts else []

@@ -13,6 +13,7 @@ from prometheus_client import start_http_server
 
 from baton.cli.common import ConfigOption, console, err_console, settings_or_exit
 from baton.config import Settings
+from baton.runtime.clock import DEMO_CLOCK_VARIABLE, demo_clock
 from baton.runtime.logs import configure_logging, log_config
 from baton.runtime.telemetry import MULTIPROCESS_FOLDER, metrics_registry
 from baton.web.app import create_app
@@ -55,12 +56,18 @@ def serve(
         f"database {settings.database_url}",
         highlight=False,
     )
+    if os.environ.get(DEMO_CLOCK_VARIABLE, "").strip():
+        console.print(
+            f"Clock pinned by {DEMO_CLOCK_VARIABLE}: it starts at "
+            f"{os.environ[DEMO_CLOCK_VARIABLE].strip()} and runs on from there",
+            highlight=False,
+        )
     if workers == 1:
         _serve_metrics_port(settings)
         # No per-message compression: chat frames are small, and its state costs ~47 KiB per
         # connected customer.
         uvicorn.run(
-            create_app(settings, server_process=True),
+            create_app(settings, server_process=True, clock=demo_clock(os.environ, demo=demo)),
             host=host,
             port=port,
             log_config=log_config(settings.log_format),

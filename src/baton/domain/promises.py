@@ -203,6 +203,22 @@ def render_promise(promise: Promise, now: datetime, tz: tzinfo, *, show_zone: bo
     return f"by {clock} on {when}"
 
 
+def restore_promise(
+    made_at: datetime | None, due: datetime, hours: BusinessHours, sla: SlaSettings
+) -> Promise:
+    """The promise behind a stored due instant: recomputed from when it was made when that
+    gives the same instant (so "within 2 hours" and "first thing" read as they did), else the
+    bare instant (the hours or the SLA changed since)."""
+    if made_at is not None:
+        try:
+            again = compute_promise(made_at, hours, sla)
+        except ValueError:
+            again = None
+        if again is not None and again.due == due:
+            return again
+    return Promise(due, due, timedelta(0), continuous=False, first_thing=False)
+
+
 def render_due(due: datetime, now: datetime, tz: tzinfo, *, show_zone: bool = False) -> str:
     """A stored promise (its due instant) worded at `now`: "by 9:00 AM today" after midnight
     for a promise made "for tomorrow" the evening before."""

@@ -81,7 +81,12 @@ def _view(ctx: ServiceContext, handoff: Handoff, conversation: Conversation) -> 
         model=handoff.model,
         reasons=list(handoff.reasons),
         summary=handoff.summary,
-        promise=word_promise(ctx, handoff.promised_by, timezone=conversation.timezone)
+        promise=word_promise(
+            ctx,
+            handoff.promised_by,
+            timezone=conversation.timezone,
+            made_at=handoff.created_at,
+        )
         if handoff.promised_by
         else None,
         promised_by=handoff.promised_by,

@@ -100,7 +100,7 @@ def _promise_words(ctx: ServiceContext, handoff: Handoff | None) -> str | None:
     """The promise as the team reads it now, on the business's clock."""
     if handoff is None or handoff.promised_by is None:
         return None
-    return word_promise(ctx, handoff.promised_by, timezone=None)
+    return word_promise(ctx, handoff.promised_by, timezone=None, made_at=handoff.created_at)
 
 
 def _summary(

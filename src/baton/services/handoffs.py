@@ -167,7 +167,12 @@ def promise_now(ctx: ServiceContext, conversation: Conversation, handoff: Handof
     """The handoff's promise worded at this moment (never its earlier words reused), or a new
     one when none was made."""
     if handoff is not None and handoff.promised_by is not None:
-        return word_promise(ctx, handoff.promised_by, timezone=conversation.timezone)
+        return word_promise(
+            ctx,
+            handoff.promised_by,
+            timezone=conversation.timezone,
+            made_at=handoff.created_at,
+        )
     return _promise(ctx, conversation, ctx.clock.now())[1]
 
 

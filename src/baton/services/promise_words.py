@@ -9,15 +9,19 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from baton.domain.promises import render_due, render_due_absolute
+from baton.domain.promises import render_due_absolute, render_promise, restore_promise
 from baton.services.context import ServiceContext
 
 
-def word_promise(ctx: ServiceContext, due: datetime, *, timezone: str | None) -> str:
+def word_promise(
+    ctx: ServiceContext, due: datetime, *, timezone: str | None, made_at: datetime | None = None
+) -> str:
     """For the chat, at this moment, on the customer's clock when known (else the business's,
-    with its zone named)."""
+    with its zone named); `made_at`: when the promise was made, so it reads as it did then
+    while that is still true ("within 2 hours" at once, "first thing Monday")."""
     tz = ZoneInfo(timezone) if timezone else ctx.hours.tz
-    return render_due(due, ctx.clock.now(), tz, show_zone=timezone is None)
+    promise = restore_promise(made_at, due, ctx.hours, ctx.settings.sla)
+    return render_promise(promise, ctx.clock.now(), tz, show_zone=timezone is None)
 
 
 def state_promise(ctx: ServiceContext, due: datetime, *, timezone: str | None = None) -> str:

@@ -52,7 +52,7 @@ async def _enqueue_batch(
     job = await enqueue_job(
         tx.session,
         TEAM_UPDATE_JOB,
-        {"handoff_id": handoff.id},
+        {"handoff_id": handoff.id, "after": handoff.team_mailed_through or 0},
         now=now,
         run_at=now + timedelta(seconds=ctx.settings.email.team_update_seconds),
         dedupe_key=_batch_key(handoff),
@@ -78,7 +78,10 @@ async def add_to_team_thread(
     conversation = await tx.session.get(Conversation, message.conversation_id)
     promise = (
         word_promise(
-            ctx, handoff.promised_by, timezone=conversation.timezone if conversation else None
+            ctx,
+            handoff.promised_by,
+            timezone=conversation.timezone if conversation else None,
+            made_at=handoff.created_at,
         )
         if handoff.promised_by
         else None
@@ -117,12 +120,16 @@ class TeamUpdate:
     lines: tuple[UpdateLine, ...]
 
 
-async def read_team_update(ctx: ServiceContext, handoff_id: str) -> TeamUpdate | None:
-    """The customer's messages the team does not have by email yet; None when there are none,
-    or while the escalation email has not gone (its transcript will carry them)."""
+async def read_team_update(ctx: ServiceContext, handoff_id: str, after: int) -> TeamUpdate | None:
+    """The batch that starts after message `after`: the customer's messages the team does not
+    have by email yet. None when there are none, when the thread has moved past `after` (the
+    batch that starts there has its own job and its own wait), or while the escalation email
+    has not gone (its transcript will carry them)."""
     async with ctx.sessions() as session:
         handoff = await session.get(Handoff, handoff_id)
         if handoff is None or handoff.team_mailed_through is None:
+            return None
+        if handoff.team_mailed_through != after:
             return None
         query = select(Message).where(
             Message.conversation_id == handoff.conversation_id,
