@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from baton.runtime.clock import FrozenClock
 from baton.services import agents
-from baton.services.team_updates import TEAM_UPDATE_JOB
 from baton.store.tables import OutboxJob
 from tests.channels.smtp_server import SmtpTestServer, free_port, running_smtp_server
 from tests.conftest import MONDAY_10
@@ -174,7 +173,9 @@ def test_an_update_waits_out_a_mail_server_that_is_down_and_a_restart(
 
     async def jobs(client: TestClient) -> list[OutboxJob]:
         async with _ctx(client).sessions() as session:
-            rows = await session.scalars(select(OutboxJob).where(OutboxJob.kind == TEAM_UPDATE_JOB))
+            rows = await session.scalars(
+                select(OutboxJob).where(OutboxJob.kind == "team_update_email")
+            )
             return list(rows)
 
     # The process stops before the batch is due; the next one finds it, with SMTP down.
