@@ -165,3 +165,45 @@ def test_serve_refuses_workers_from_the_environment_without_redis(
     result = runner.invoke(app, ["serve", "--demo"], env={"BATON_WORKERS": "3"})
     assert result.exit_code == 2
     assert "--workers needs redis_url" in result.output
+
+
+def test_check_scripts_lists_every_problem_in_the_templates_one_a_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "scripts"
+    folder.mkdir()
+    (folder / "after_hours.txt").write_text("We're closed.\nWe'll reply soon.\n")
+    Path("baton.toml").write_text(
+        f'[scripts]\nfolder = "{folder}"\n\n[scripts.templates]\n'
+        'declined = "We will get back to you in due course."\n'
+        'offer = "Want a person? They answer promptly, ASAP."\n'
+        'agent_joined = "Someone joins in the near future."\n'
+        'ask_email = "Your email? We reply at the earliest opportunity."\n'
+    )
+    result = runner.invoke(app, ["check", "scripts"])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.startswith("✗")]
+    for expected in (
+        "after_hours, line 2: vague timing 'soon'",
+        "declined, line 1: vague timing 'in due course'",
+        "offer, line 1: vague timing 'promptly'",
+        "offer, line 1: vague timing 'ASAP'",
+        "agent_joined, line 1: vague timing 'in the near future'",
+        "ask_email, line 1: vague timing 'at the earliest opportunity'",
+    ):
+        assert sum(expected in line for line in lines) == 1, (expected, result.output)
+    assert "Cannot start" not in result.output and "Traceback" not in result.output
+
+
+def test_serve_refuses_bad_templates_with_every_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("baton.toml").write_text(
+        '[scripts.templates]\ndeclined = "Back shortly."\noffer = "Want a person? Promptly."\n'
+    )
+    result = runner.invoke(app, ["serve", "--demo"])
+    assert result.exit_code == 2
+    assert "declined, line 1: vague timing 'shortly'" in result.output
+    assert "offer, line 1: vague timing 'Promptly'" in result.output

@@ -16,6 +16,8 @@ from baton.domain.promises import (
     describe_wait,
     format_clock,
     format_duration,
+    render_due,
+    render_due_absolute,
     render_promise,
     round_up,
 )
@@ -206,8 +208,37 @@ def test_zone_can_be_shown_when_the_customers_timezone_is_unknown() -> None:
 def test_rendered_later_the_window_becomes_a_clock_time() -> None:
     made = london(2026, 11, 26, 10, 7)
     promise = compute_promise(made, HOURS, SLA)
-    assert render_promise(promise, made + timedelta(minutes=30), LONDON) == "within 2 hours"
-    assert render_promise(promise, made + timedelta(hours=3), LONDON) == "by 12:07 PM today"
+    assert render_promise(promise, made, LONDON) == "within 2 hours"
+    # "Within 2 hours" said again 1 h 50 later would promise 11:57 PM, not 12:07 PM.
+    assert render_promise(promise, made + timedelta(minutes=30), LONDON) == "by 12:07 PM today"
+    assert render_promise(promise, made + timedelta(hours=1, minutes=50), LONDON) == (
+        "by 12:07 PM today"
+    )
+
+
+@pytest.mark.parametrize(
+    ("shown", "expected"),
+    [
+        pytest.param(london(2026, 12, 7, 23, 50), "by 9:00 AM tomorrow (Tuesday)", id="monday"),
+        pytest.param(london(2026, 12, 8, 0, 10), "by 9:00 AM today", id="after-midnight"),
+        pytest.param(london(2026, 12, 6, 12, 0), "by 9:00 AM on Tuesday", id="sunday"),
+    ],
+)
+def test_a_stored_promise_is_worded_from_the_moment_it_is_shown(
+    shown: datetime, expected: str
+) -> None:
+    due = london(2026, 12, 8, 9, 0)
+    assert render_due(due, shown, LONDON) == expected
+
+
+def test_email_states_the_absolute_time_with_its_zone() -> None:
+    due = london(2026, 12, 8, 9, 0)
+    assert render_due_absolute(due, LONDON, "Europe/London") == (
+        "by 09:00 Tuesday 8 December (Europe/London)"
+    )
+    assert render_due_absolute(due, TOKYO, "Asia/Tokyo") == (
+        "by 18:00 Tuesday 8 December (Asia/Tokyo)"
+    )
 
 
 def test_render_refuses_naive_times() -> None:

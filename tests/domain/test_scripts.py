@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
 from baton.domain.default_scripts import DEFAULT_SCRIPTS
 from baton.domain.reasons import ReasonCategory
@@ -66,6 +65,7 @@ def test_every_script_has_a_default() -> None:
         "offer_explained",
         "ask_email_again",
         "email_declined",
+        "added_to_request",
         "satisfaction",
     }
 
@@ -254,9 +254,10 @@ def test_bad_overrides_stop_the_book() -> None:
     assert all(problem.template == "after_hours" for problem in caught.value.problems)
 
 
-def test_settings_model_checks_templates() -> None:
-    with pytest.raises(ValidationError, match="TRANSFER INITIATED"):
-        ScriptSettings(templates={"live_transfer": "TRANSFER INITIATED. Full context attached."})
+def test_templates_from_settings_are_checked_when_the_book_is_built() -> None:
+    bad = ScriptSettings(templates={"live_transfer": "TRANSFER INITIATED. Full context attached."})
+    with pytest.raises(ScriptError, match="TRANSFER INITIATED"):
+        ScriptBook.from_settings(bad, company_name="Acme")
     settings = ScriptSettings(templates={"declined": "No problem."})
     book = ScriptBook.from_settings(settings, company_name="Acme")
     assert book.render("declined") == "No problem."
@@ -310,6 +311,26 @@ GOOD_HANDOFF = "They'll have our full conversation, so you won't need to repeat 
             {"declined": "OK! Back in a\nbit."},
             "declined, line 1: vague timing 'in a bit' without a specific time",
             id="wrapped-across-lines",
+        ),
+        pytest.param(
+            {"declined": "Someone will get back to you in due course."},
+            "declined, line 1: vague timing 'in due course' without a specific time",
+            id="in-due-course",
+        ),
+        pytest.param(
+            {"declined": "Our team answers promptly."},
+            "declined, line 1: vague timing 'promptly' without a specific time",
+            id="promptly",
+        ),
+        pytest.param(
+            {"declined": "We'll be in touch\nin the near future."},
+            "declined, line 2: vague timing 'in the near future' without a specific time",
+            id="in-the-near-future",
+        ),
+        pytest.param(
+            {"declined": "We'll reply at the earliest opportunity."},
+            "declined, line 1: vague timing 'at the earliest opportunity' without a specific time",
+            id="at-the-earliest-opportunity",
         ),
         pytest.param(
             {"offer": "Want a person? We answer as soon as possible."},
@@ -503,6 +524,10 @@ GUIDE_EXAMPLES: list[tuple[str, dict[str, object]]] = [
     ("offer_explained", {}),
     ("ask_email_again", {"first_name": "Jo"}),
     ("email_declined", {"first_name": "Jo", "promise": "by 9:00 AM tomorrow (Tuesday)"}),
+    (
+        "added_to_request",
+        {"first_name": "Jo", "promise": "by 9:00 AM today", "email": "jo@example.com"},
+    ),
     ("satisfaction", {"first_name": "Jo"}),
 ]
 

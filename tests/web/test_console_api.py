@@ -306,3 +306,42 @@ def test_an_agent_holding_live_chats_is_not_deactivated(client: TestClient) -> N
     me = client.get("/api/console/me").json()["agent"]["id"]
     itself = client.post(f"/api/console/agents/{me}/deactivate", headers=sam_csrf)
     assert itself.json()["error"]["code"] == "self_deactivation"
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    ["summary", "console_link", "promise_line"],
+)
+def test_a_console_reply_that_repeats_the_internal_brief_is_refused(
+    client: TestClient, pasted: str
+) -> None:
+    csrf = _login(client)
+    client.post("/api/console/presence", json={"presence": "online"}, headers=csrf)
+    conversation_id, auth = _visitor(client, "I want to talk to a person")
+    client.post(f"/api/console/conversations/{conversation_id}/claim", headers=csrf)
+    summary = client.get(f"/api/console/conversations/{conversation_id}").json()["handoff"][
+        "summary"
+    ]
+    brief = {
+        "summary": f"Hi Ana. {summary}. Let me look.",
+        "console_link": f"See http://127.0.0.1:8000/console#{conversation_id} for details",
+        "promise_line": "Promised to the customer: a reply within 2 hours.",
+    }[pasted]
+    before = client.get(f"/api/conversations/{conversation_id}", headers=auth).json()["messages"]
+    refused = client.post(
+        f"/api/console/conversations/{conversation_id}/messages",
+        json={"text": brief},
+        headers=csrf,
+    )
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "internal_brief"
+    assert "internal brief" in refused.json()["error"]["message"]
+    after = client.get(f"/api/conversations/{conversation_id}", headers=auth).json()["messages"]
+    assert after == before
+    # The same words as an internal note are the team's own business.
+    note = client.post(
+        f"/api/console/conversations/{conversation_id}/messages",
+        json={"text": brief, "internal": True},
+        headers=csrf,
+    )
+    assert note.status_code == 201

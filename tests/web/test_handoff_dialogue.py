@@ -133,7 +133,9 @@ def test_nobody_takes_a_queued_customer_so_it_becomes_an_email_ticket(chat: Chat
         -1
     ]["body"]
     assert "nobody from the team was free" in last
-    assert "bo@example.com" in last and "within 2 hours" in last
+    # Promised at 10:00 for noon, told 6 minutes later: the clock time, not "within 2 hours".
+    assert "bo@example.com" in last and "by 12:00 PM today" in last
+    assert "within 2 hours" not in last
 
 
 def test_open_with_no_agent_asks_only_for_the_missing_email_then_confirms(chat: Chat) -> None:

@@ -23,6 +23,7 @@ from baton.channels.email_out import (
     build_escalation_email,
     build_notice,
     build_reply_email,
+    build_team_update_email,
     build_transport,
     confirmation_message_id,
     escalation_message_id,
@@ -55,6 +56,7 @@ from baton.services.inbound_notices import (
     team_address,
 )
 from baton.services.satisfaction import rating_link
+from baton.services.team_updates import TEAM_UPDATE_JOB, read_team_update, record_team_mail
 from baton.store.tables import Message
 
 log = logging.getLogger(__name__)
@@ -109,14 +111,36 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
         )
         message = build_escalation_email(content, settings, sent_at=ctx.clock.now())
         await send(message, "escalation", view.conversation_id)
+        await record_team_mail(ctx, view.handoff_id, view.last_message_id)
+
+    async def team_update(payload: dict[str, Any]) -> None:
+        update = await read_team_update(
+            ctx, str(payload["handoff_id"]), int(payload.get("after", 0))
+        )
+        if update is None:
+            return
+        view = await handoff_brief(ctx, update.handoff_id)
+        who = view.customer_name or "Customer"
+        content = dataclasses.replace(
+            escalation_content(view),
+            reply_token=team_reply_token(ctx, view.reply_token),
+            transcript=[TranscriptLine(line.at, who, line.text) for line in update.lines],
+        )
+        message = build_team_update_email(
+            content, settings, after=update.after, sent_at=ctx.clock.now()
+        )
+        await send(message, "team_update", view.conversation_id)
+        await record_team_mail(ctx, update.handoff_id, update.through)
 
     async def confirmation(payload: dict[str, Any]) -> None:
         view = await handoff_brief(ctx, str(payload["handoff_id"]))
         if not view.customer_email:
             return
-        message = build_customer_confirmation(
-            escalation_content(view), settings, sent_at=ctx.clock.now()
+        # On the customer's clock when the widget told us theirs.
+        content = dataclasses.replace(
+            escalation_content(view), promise_text=view.customer_promise_text or ""
         )
+        message = build_customer_confirmation(content, settings, sent_at=ctx.clock.now())
         await send(message, "confirmation", view.conversation_id)
 
     async def reply(payload: dict[str, Any]) -> None:
@@ -147,14 +171,14 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
         if not view.to:
             return
         broken = payload.get("kind") == "broken"
-        when = view.promised_by.strftime("%H:%M UTC") if view.promised_by else "the promised time"
+        when = view.promise_text or "by the promised time"
         subject = (
-            f"Promise broken: {view.customer_name or 'a customer'} was promised a reply by {when}"
+            f"Promise broken: {view.customer_name or 'a customer'} was promised a reply {when}"
             if broken
-            else f"Promise at risk: reply to {view.customer_name or 'a customer'} by {when}"
+            else f"Promise at risk: reply to {view.customer_name or 'a customer'} {when}"
         )
         text = (
-            f"{view.summary}\n\nThe customer was told: {view.promise_text}.\n"
+            f"{view.summary}\n\nThe customer was promised a reply {when}.\n"
             f"{'That time has passed' if broken else 'That time is close'}: "
             f"please reply now.\n\n{view.console_url}\n"
         )
@@ -234,6 +258,7 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
     ctx.jobs.register(ESCALATION_EMAIL_JOB, escalation)
     ctx.jobs.register(CONFIRMATION_EMAIL_JOB, confirmation)
     ctx.jobs.register(REPLY_EMAIL_JOB, reply)
+    ctx.jobs.register(TEAM_UPDATE_JOB, team_update)
 
 
 async def read_inbound_email(ctx: ServiceContext, raw: bytes) -> InboundMail:

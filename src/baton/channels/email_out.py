@@ -255,6 +255,11 @@ def escalation_message_id(handoff_id: str, settings: EmailSettings) -> str:
     return f"<escalation-{safe_id(handoff_id)}@{settings.reply_domain}>"
 
 
+def team_update_message_id(handoff_id: str, after: int, settings: EmailSettings) -> str:
+    """An update's Message-ID: the handoff and where its batch starts, the same on a retry."""
+    return f"<update-{safe_id(handoff_id)}-{after}@{settings.reply_domain}>"
+
+
 def confirmation_message_id(handoff_id: str, settings: EmailSettings) -> str:
     """The customer confirmation's Message-ID; agent replies to the customer thread under it."""
     return f"<confirmation-{safe_id(handoff_id)}@{settings.reply_domain}>"
@@ -446,6 +451,34 @@ def build_escalation_email(
         message,
         _TEXT.get_template("escalation.txt").render(view),
         _HTML.get_template("escalation.html").render(view),
+    )
+    return _finish(message)
+
+
+def build_team_update_email(
+    content: EscalationContent,
+    settings: EmailSettings,
+    *,
+    after: int,
+    sent_at: datetime | None = None,
+) -> EmailMessage:
+    """What the customer added after the escalation, in the escalation's thread ("Re:" its
+    subject, In-Reply-To and References its Message-ID); `content.transcript` holds the new
+    messages only. Replies go back into the conversation like replies to the escalation."""
+    root = escalation_message_id(content.handoff_id, settings)
+    message = _new_message(team_update_message_id(content.handoff_id, after, settings), sent_at)
+    _set_subject(message, reply_subject(escalation_subject(content)))
+    message["From"] = _from_mailbox(settings)
+    message["To"] = settings.support_address
+    message["Reply-To"] = reply_address(content.reply_token, settings)
+    message["In-Reply-To"] = root
+    message["References"] = root
+    _mark_automatic(message)
+    view = _escalation_view(content)
+    _set_bodies(
+        message,
+        _TEXT.get_template("team_update.txt").render(view),
+        _HTML.get_template("team_update.html").render(view),
     )
     return _finish(message)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,16 +25,46 @@ err_console = Console(stderr=True)
 ConfigOption = typer.Option(None, "--config", "-c", help="Settings file (default ./baton.toml).")
 
 
-def settings_or_exit(config: Path | None, *, demo: bool = False) -> Settings:
+def script_problems(settings: Settings) -> list[str]:
+    """Every problem in the configured scripts (templates and folder), as readable lines."""
+    from baton.domain.scripts import ScriptBook, ScriptError
+    from baton.services.script_files import read_script_folder
+
+    try:
+        folder = read_script_folder(settings.scripts.folder) if settings.scripts.folder else None
+        ScriptBook.from_settings(
+            settings.scripts, company_name=settings.company_name, folder_texts=folder
+        )
+    except FileNotFoundError as exc:
+        return [str(exc)]
+    except ScriptError as exc:
+        return [str(problem) for problem in exc.problems]
+    return []
+
+
+def settings_or_exit(
+    config: Path | None, *, demo: bool = False, check_scripts: bool = True
+) -> Settings:
+    """The settings, or a readable reason and exit code 2; the handoff scripts are checked
+    too unless `check_scripts` is off (`baton check scripts` reports them itself)."""
     from baton.config import ConfigError, load_settings
     from baton.demo import apply_demo
+    from baton.runtime.clock import ClockError, demo_clock
 
     try:
         settings = load_settings(config, demo=demo)
-        return apply_demo(settings) if demo else settings
-    except ConfigError as exc:
+        settings = apply_demo(settings) if demo else settings
+        demo_clock(os.environ, demo=demo)
+    except (ConfigError, ClockError) as exc:
         err_console.print(f"[bold red]Cannot start:[/] {exc}", highlight=False, markup=True)
         raise typer.Exit(2) from None
+    problems = script_problems(settings) if check_scripts else []
+    if problems:
+        err_console.print("[bold red]Cannot start:[/] the handoff scripts need fixing:")
+        for problem in problems:
+            err_console.print(f"  {problem}", highlight=False)
+        raise typer.Exit(2)
+    return settings
 
 
 class _NoBot:

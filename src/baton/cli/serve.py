@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from baton.cli.check import script_problems
 from baton.cli.common import ConfigOption, console, err_console, settings_or_exit
 
 if TYPE_CHECKING:
@@ -38,18 +37,13 @@ def serve(
     """Start Baton: migrations first, then the API, the pages and the job runner."""
     import uvicorn
 
+    from baton.runtime.clock import DEMO_CLOCK_VARIABLE, demo_clock
     from baton.runtime.logs import configure_logging, log_config
     from baton.web.app import create_app
     from baton.web.slow_clients import HeaderDeadline
     from baton.web.socket_protocol import LeanWebSockets
 
     settings = settings_or_exit(config, demo=demo)
-    problems = script_problems(settings)
-    if problems:
-        err_console.print("[bold red]Cannot start:[/] the handoff scripts need fixing:")
-        for problem in problems:
-            err_console.print(f"  {problem}", highlight=False)
-        raise typer.Exit(2)
     if workers > 1 and not settings.redis_url:
         err_console.print(
             "[bold red]Cannot start:[/] --workers needs redis_url, so that events reach every "
@@ -66,12 +60,18 @@ def serve(
         f"database {settings.database_url}",
         highlight=False,
     )
+    if os.environ.get(DEMO_CLOCK_VARIABLE, "").strip():
+        console.print(
+            f"Clock pinned by {DEMO_CLOCK_VARIABLE}: it starts at "
+            f"{os.environ[DEMO_CLOCK_VARIABLE].strip()} and runs on from there",
+            highlight=False,
+        )
     if workers == 1:
         _serve_metrics_port(settings)
         # No per-message compression: chat frames are small, and its state costs ~47 KiB per
         # connected customer.
         uvicorn.run(
-            create_app(settings, server_process=True),
+            create_app(settings, server_process=True, clock=demo_clock(os.environ, demo=demo)),
             host=host,
             port=port,
             log_config=log_config(settings.log_format),

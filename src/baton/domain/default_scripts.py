@@ -186,6 +186,12 @@ so you won't need to repeat anything, and they'll reply right here in this chat 
 Come back to this page any time to read it.
 """
 
+ADDED_TO_REQUEST = """\
+Thanks{% if first_name %}, {{ first_name }}{% endif %} — I've added that to your request, so the
+{{ company_name }} team has it with the rest of our conversation.
+{% if promise %}They'll reply {{ promise }}{% if email %}, here and by email{% endif %}.{% endif %}
+"""
+
 SATISFACTION = """\
 How did we do{% if first_name %}, {{ first_name }}{% endif %}? Was this handled well — good or
 bad? One tap is enough, and it helps {{ company_name }} get this right.
@@ -210,6 +216,7 @@ DEFAULT_SCRIPTS: MappingProxyType[str, str] = MappingProxyType(
         "offer_explained": OFFER_EXPLAINED,
         "ask_email_again": ASK_EMAIL_AGAIN,
         "email_declined": EMAIL_DECLINED,
+        "added_to_request": ADDED_TO_REQUEST,
         "satisfaction": SATISFACTION,
     }
 )

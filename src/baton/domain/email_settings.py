@@ -110,6 +110,15 @@ class EmailSettings(BaseModel):
         True,
         description="Email the customer a confirmation of the escalation and the reply time.",
     )
+    team_update_seconds: int = Field(
+        60,
+        ge=0,
+        le=3600,
+        description=(
+            "After an email handoff, the customer's later messages go to the team's thread; "
+            "messages within this many seconds of the first go in one email."
+        ),
+    )
     max_inbound_bytes: int = Field(
         10 * 1024 * 1024,
         ge=1024,

@@ -4,6 +4,11 @@
 hours into a due time; `render_promise` phrases it for the customer in English, in their own
 timezone when known. The phrase is always concrete ("within 2 hours", "by 9:00 AM tomorrow
 (Tuesday)"), never "soon".
+
+Only the due instant is stored; the words are made each time the promise is shown, relative to
+that moment (`render_due`): a promise for Tuesday 9:00 made late on Monday reads "tomorrow" on
+Monday and "today" after midnight, and "within 2 hours" is said only when the promise is made.
+Email carries the absolute time with its zone (`render_due_absolute`), as mail is read later.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from baton.domain.business_hours import BusinessHours
 # "First thing Monday" only when the answer is due early in that day's opening; a reply due
 # at 4 PM is not "first thing".
 FIRST_THING_WITHIN = timedelta(hours=3)
+# "Within 2 hours" is true only when it is said: shown any later, the promise names the clock time.
+SAID_JUST_NOW = timedelta(minutes=1)
 # Dates are spelled out once the due day is a week or more away; "on Thursday" is clear
 # within the coming week.
 _WEEK = 7
@@ -172,7 +179,8 @@ def render_promise(promise: Promise, now: datetime, tz: tzinfo, *, show_zone: bo
     if now.tzinfo is None or promise.due.tzinfo is None:
         raise ValueError("now and the promise's due time must be timezone-aware")
     remaining = promise.due.astimezone(UTC) - now.astimezone(UTC)
-    if promise.continuous and timedelta(0) < remaining <= promise.business_time:
+    fresh = promise.business_time - SAID_JUST_NOW <= remaining <= promise.business_time
+    if promise.continuous and remaining > timedelta(0) and fresh:
         return f"within {format_duration(promise.business_time)}"
     local_now = now.astimezone(tz)
     local_due = promise.due.astimezone(tz)
@@ -193,3 +201,39 @@ def render_promise(promise: Promise, now: datetime, tz: tzinfo, *, show_zone: bo
     if first_thing:
         return f"first thing {when}, by {clock}"
     return f"by {clock} on {when}"
+
+
+def restore_promise(
+    made_at: datetime | None, due: datetime, hours: BusinessHours, sla: SlaSettings
+) -> Promise:
+    """The promise behind a stored due instant: recomputed from when it was made when that
+    gives the same instant (so "within 2 hours" and "first thing" read as they did), else the
+    bare instant (the hours or the SLA changed since)."""
+    if made_at is not None:
+        try:
+            again = compute_promise(made_at, hours, sla)
+        except ValueError:
+            again = None
+        if again is not None and again.due == due:
+            return again
+    return Promise(due, due, timedelta(0), continuous=False, first_thing=False)
+
+
+def render_due(due: datetime, now: datetime, tz: tzinfo, *, show_zone: bool = False) -> str:
+    """A stored promise (its due instant) worded at `now`: "by 9:00 AM today" after midnight
+    for a promise made "for tomorrow" the evening before."""
+    return render_promise(
+        Promise(due, due, timedelta(0), continuous=False, first_thing=False),
+        now,
+        tz,
+        show_zone=show_zone,
+    )
+
+
+def render_due_absolute(due: datetime, tz: tzinfo, zone_name: str) -> str:
+    """The promise as email states it, true whenever it is read:
+    "by 09:00 Tuesday 8 December (Europe/London)"."""
+    if due.tzinfo is None:
+        raise ValueError("the due time must be timezone-aware")
+    local = due.astimezone(tz)
+    return f"by {local:%H:%M} {local:%A} {local.day} {local:%B} ({zone_name})"

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from baton.runtime.bus import Event
 from baton.services.context import ServiceContext, transaction
 from baton.services.email_queue import enqueue_alert_email
+from baton.services.promise_words import state_promise
 from baton.store.tables import Handoff
 
 ALERT_LEAD = timedelta(minutes=30)
@@ -55,7 +56,7 @@ async def check_promises(ctx: ServiceContext, *, lead: timedelta = ALERT_LEAD) -
                 data={
                     "handoff_id": handoff.id,
                     "promised_by": handoff.promised_by.isoformat(),
-                    "promise": handoff.promise_text,
+                    "promise": state_promise(ctx, handoff.promised_by),
                     "summary": handoff.summary,
                     "agent_id": handoff.agent_id,
                     "minutes_left": round((handoff.promised_by - now).total_seconds() / 60),

@@ -27,6 +27,7 @@ from baton.services.conversations import (
 )
 from baton.services.errors import InvalidInput, NotFound
 from baton.services.handoffs import escalate
+from baton.services.promise_words import word_promise
 from baton.store.tables import Conversation, Handoff, Message
 
 
@@ -71,7 +72,7 @@ class ApiHandoff:
     conversation_token: str | None
 
 
-def _view(handoff: Handoff, conversation: Conversation) -> HandoffView:
+def _view(ctx: ServiceContext, handoff: Handoff, conversation: Conversation) -> HandoffView:
     return HandoffView(
         id=handoff.id,
         conversation_id=handoff.conversation_id,
@@ -80,7 +81,14 @@ def _view(handoff: Handoff, conversation: Conversation) -> HandoffView:
         model=handoff.model,
         reasons=list(handoff.reasons),
         summary=handoff.summary,
-        promise=handoff.promise_text,
+        promise=word_promise(
+            ctx,
+            handoff.promised_by,
+            timezone=conversation.timezone,
+            made_at=handoff.created_at,
+        )
+        if handoff.promised_by
+        else None,
         promised_by=handoff.promised_by,
         created_at=handoff.created_at,
         closed_at=handoff.closed_at,
@@ -121,7 +129,7 @@ async def start_api_handoff(
     async with ctx.sessions() as session:
         conversation = await session.get(Conversation, conversation_id)
     assert conversation is not None
-    return ApiHandoff(_view(handoff, conversation), started.token if started else None)
+    return ApiHandoff(_view(ctx, handoff, conversation), started.token if started else None)
 
 
 async def _add_transcript(
@@ -162,4 +170,4 @@ async def read_api_handoff(ctx: ServiceContext, handoff_id: str) -> HandoffView:
         ).first()
     if row is None:
         raise NotFound("no such handoff")
-    return _view(row[0], row[1])
+    return _view(ctx, row[0], row[1])

@@ -12,6 +12,7 @@ from baton.services.context import ServiceContext
 from baton.services.conversations import message_data
 from baton.services.errors import NotFound
 from baton.services.presence import effective_presence
+from baton.services.promise_words import word_promise
 from baton.store.tables import Agent, Contact, Conversation, Handoff, Message
 
 View = Literal["queue", "mine", "tickets", "open", "all"]
@@ -90,11 +91,23 @@ async def list_conversations(
     query = query.order_by(Conversation.waiting_since.is_(None), Conversation.waiting_since)
     async with ctx.sessions() as session:
         rows = (await session.execute(query.limit(limit))).all()
-    return [_summary(conversation, contact, handoff) for conversation, contact, handoff in rows]
+    return [
+        _summary(ctx, conversation, contact, handoff) for conversation, contact, handoff in rows
+    ]
+
+
+def _promise_words(ctx: ServiceContext, handoff: Handoff | None) -> str | None:
+    """The promise as the team reads it now, on the business's clock."""
+    if handoff is None or handoff.promised_by is None:
+        return None
+    return word_promise(ctx, handoff.promised_by, timezone=None, made_at=handoff.created_at)
 
 
 def _summary(
-    conversation: Conversation, contact: Contact | None, handoff: Handoff | None
+    ctx: ServiceContext,
+    conversation: Conversation,
+    contact: Contact | None,
+    handoff: Handoff | None,
 ) -> ConversationSummary:
     return ConversationSummary(
         id=conversation.id,
@@ -107,7 +120,7 @@ def _summary(
         model=handoff.model if handoff else None,
         waiting_since=conversation.waiting_since,
         promised_by=handoff.promised_by if handoff else None,
-        promise_text=handoff.promise_text if handoff else None,
+        promise_text=_promise_words(ctx, handoff),
         first_response_at=handoff.first_response_at if handoff else None,
         agent_id=conversation.assigned_agent_id,
         updated_at=conversation.updated_at,
@@ -150,7 +163,7 @@ async def read_conversation(ctx: ServiceContext, conversation_id: str) -> Conver
             )
     open_handoff = handoff if handoff is not None and handoff.status == "open" else None
     return ConversationDetail(
-        summary=_summary(conversation, contact, open_handoff),
+        summary=_summary(ctx, conversation, contact, open_handoff),
         messages=[message_data(m) for m in messages],
         contact={
             "name": contact.name if contact else None,
@@ -170,7 +183,7 @@ async def read_conversation(ctx: ServiceContext, conversation_id: str) -> Conver
             "reasons": list(handoff.reasons),
             "explanation": handoff.decision.get("explanation", ""),
             "signals": handoff.decision.get("signals", []),
-            "promise_text": handoff.promise_text,
+            "promise_text": _promise_words(ctx, handoff),
             "promised_by": handoff.promised_by.isoformat() if handoff.promised_by else None,
             "first_response_at": handoff.first_response_at.isoformat()
             if handoff.first_response_at

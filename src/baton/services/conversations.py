@@ -30,6 +30,7 @@ from baton.runtime.jobs import enqueue_job
 from baton.services.contact_details import remember_contact_details
 from baton.services.context import ServiceContext, transaction
 from baton.services.errors import InvalidInput, NotFound
+from baton.services.team_updates import add_to_team_thread
 from baton.store.bulk import insert_returning_ids
 from baton.store.database import AsyncSession
 from baton.store.tables import Contact, Conversation, Message
@@ -358,6 +359,9 @@ async def _store_batch(
             )
             if confirmation is not None:
                 tx.on_commit(message_event(confirmation, holder=holder))
+            notice = await add_to_team_thread(ctx, tx, message, conversation.contact_id, state)
+            if notice is not None:
+                tx.on_commit(message_event(notice, holder=holder))
     return outcomes
 
 

@@ -37,6 +37,7 @@ from baton.services.inbound_notices import (
     leaked_brief,
     team_address,
 )
+from baton.services.promise_words import state_promise
 from baton.store.database import AsyncSession
 from baton.store.tables import Agent, Contact, Conversation, Handoff, Mail, Message, OutboxJob
 
@@ -438,7 +439,7 @@ def _notice(
         to=to,
         customer_name=contact.name if contact else None,
         summary=handoff.summary,
-        promise_text=handoff.promise_text or "",
+        promise_text=state_promise(ctx, handoff.promised_by) if handoff.promised_by else "",
         promised_by=handoff.promised_by,
         console_url=f"{ctx.settings.public_url}/console#{handoff.conversation_id}",
     )

@@ -16,6 +16,7 @@ from baton.domain.summaries import describe_context, summarise_handoff
 from baton.domain.turns import ContactView, PageView, Turn
 from baton.services.context import ServiceContext
 from baton.services.errors import NotFound
+from baton.services.promise_words import state_promise
 from baton.store.tables import Contact, Conversation, Handoff, Message
 
 MAX_TRANSCRIPT_MESSAGES = 500
@@ -38,7 +39,9 @@ class HandoffBrief:
     reasons: tuple[str, ...]
     summary: str
     brief_topic: str
+    # The promise as email states it (absolute, with the zone): the team's clock, the customer's.
     promise_text: str | None
+    customer_promise_text: str | None
     promised_by: datetime | None
     customer_name: str | None
     customer_email: str | None
@@ -50,6 +53,8 @@ class HandoffBrief:
     company_name: str
     reply_token: str
     timezone: str
+    # The newest message the transcript holds (0 when none): the team has it from this email.
+    last_message_id: int = 0
 
 
 def console_url(ctx: ServiceContext, conversation_id: str) -> str:
@@ -110,7 +115,12 @@ async def handoff_brief(ctx: ServiceContext, handoff_id: str) -> HandoffBrief:
         reasons=tuple(str(r) for r in handoff.reasons),
         summary=handoff.summary or summary.line,
         brief_topic=summary.brief_topic,
-        promise_text=handoff.promise_text,
+        promise_text=state_promise(ctx, handoff.promised_by) if handoff.promised_by else None,
+        customer_promise_text=state_promise(
+            ctx, handoff.promised_by, timezone=conversation.timezone
+        )
+        if handoff.promised_by
+        else None,
         promised_by=handoff.promised_by,
         customer_name=contact.name if contact else None,
         customer_email=contact.email if contact else None,
@@ -122,4 +132,5 @@ async def handoff_brief(ctx: ServiceContext, handoff_id: str) -> HandoffBrief:
         company_name=ctx.settings.company_name,
         reply_token=conversation.reply_token or "",
         timezone=ctx.settings.business_hours.timezone,
+        last_message_id=rows[-1].id if rows else 0,
     )

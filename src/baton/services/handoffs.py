@@ -46,7 +46,9 @@ from baton.services.email_queue import (
     enqueue_reply_email,
 )
 from baton.services.errors import Conflict, InvalidInput, NotFound
+from baton.services.inbound_notices import leaked_brief
 from baton.services.presence import is_online, online_clause, touch
+from baton.services.promise_words import word_promise
 from baton.services.satisfaction import ask_for_rating
 from baton.store.database import AsyncSession
 from baton.store.tables import Agent, Contact, Conversation, Handoff, Message
@@ -159,6 +161,19 @@ def _promise(ctx: ServiceContext, conversation: Conversation, now: datetime) -> 
     tz = ZoneInfo(conversation.timezone) if conversation.timezone else ctx.hours.tz
     text = render_promise(promise, now, tz, show_zone=conversation.timezone is None)
     return promise, text
+
+
+def promise_now(ctx: ServiceContext, conversation: Conversation, handoff: Handoff | None) -> str:
+    """The handoff's promise worded at this moment (never its earlier words reused), or a new
+    one when none was made."""
+    if handoff is not None and handoff.promised_by is not None:
+        return word_promise(
+            ctx,
+            handoff.promised_by,
+            timezone=conversation.timezone,
+            made_at=handoff.created_at,
+        )
+    return _promise(ctx, conversation, ctx.clock.now())[1]
 
 
 @dataclass(frozen=True)
@@ -347,11 +362,7 @@ async def finish_collecting(
 ) -> str:
     """The email question is answered (or declined): the ticket opens with the promise."""
     handoff = await get_open_handoff(tx.session, conversation.id)
-    promise_text = (
-        handoff.promise_text
-        if handoff and handoff.promise_text
-        else _promise(ctx, conversation, ctx.clock.now())[1]
-    )
+    promise_text = promise_now(ctx, conversation, handoff)
     _move(tx, conversation, SwitchboardEvent.OPEN_TICKET)
     contact = await tx.session.get(Contact, conversation.contact_id)
     first_name = first_name_of(contact)
@@ -457,7 +468,7 @@ async def queue_to_ticket(
     await enqueue_escalation_email(ctx, tx, handoff, collecting=False)
     if contact is not None and contact.email:
         await enqueue_confirmation(ctx, tx, handoff)
-    promise_text = handoff.promise_text or _promise(ctx, conversation, now)[1]
+    promise_text = promise_now(ctx, conversation, handoff)
     parts = [
         *([opening] if opening else []),
         ctx.scripts.render(
@@ -558,6 +569,14 @@ async def send_agent_reply(
     body = text.strip()
     if not body:
         raise InvalidInput("message is empty", code="empty_message")
+    if not internal and await leaked_brief(ctx, conversation_id, body):
+        # The same guard as an emailed reply: a pasted summary or console link never reaches
+        # the customer, whichever way the agent answers.
+        raise InvalidInput(
+            "the reply repeats the team's internal brief (summary, promise line or console "
+            "link), which is never sent to a customer: write the answer in your own words",
+            code="internal_brief",
+        )
     now = ctx.clock.now()
     async with transaction(ctx) as tx:
         agent = await _require_agent(tx.session, acting)

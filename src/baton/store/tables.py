@@ -152,6 +152,9 @@ class Handoff(Base):
     # Promise alerts: when the team was warned that the promise is about to break, or broke.
     at_risk_alerted_at: Mapped[datetime | None]
     broken_alerted_at: Mapped[datetime | None]
+    # The last message the team has by email (the escalation's transcript, then each update):
+    # later customer messages go to the team's thread from here. None until the escalation.
+    team_mailed_through: Mapped[int | None]
 
 
 class Agent(Base):

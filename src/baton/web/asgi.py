@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from baton.config import load_settings
 from baton.demo import apply_demo
+from baton.runtime.clock import demo_clock
 from baton.web.app import create_app
 
 
@@ -22,4 +23,4 @@ def create_from_environment() -> FastAPI:
     settings = load_settings(Path(config) if config else None, demo=demo)
     if demo:
         apply_demo(settings)
-    return create_app(settings, server_process=True)
+    return create_app(settings, server_process=True, clock=demo_clock(os.environ, demo=demo))
