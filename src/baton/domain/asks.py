@@ -626,7 +626,8 @@ EXPLICIT_FAMILIES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
 
 # Words that, shortly before a match, turn an ask into its opposite ("I don't need a person").
 ASK_NEGATION = re.compile(
-    r"(?:\bdon't|\bdo\s+not|\bdont|\bno\s+need|\bnot\b|\bnever\b|\bwithout\b|\bno\b|"
+    # "I don't know how to talk with an operator" wants the ask answered, it does not refuse it
+    r"(?:\b(?:don't|do\s+not|dont)(?!\s+know\s+(?:how|where|who))|\bno\s+need|\bnot\b|\bnever\b|\bwithout\b|\bno\b|"
     r"\bbefore\s+you|\bdon't\s+bother|\bno\s+point|\bwon't|"
     # "do I need to speak to anyone to cancel?" asks whether a person is needed
     r"\b(?:do|does|will|would|should)\s+(?:i|we)\s+(?:really\s+)?(?:need|have)\s+to)[^.,;:!?]*$"

@@ -282,7 +282,43 @@ GLITCH = re.compile(
     r"error|invalid|failing|fails|failed|declined|stuck|crash(?:es|ing|ed)|not\s+showing|"
     r"stopped|mistake|wrong|incorrect|"
     # money taken, said without what was wrong with it: "I was charged £4.99 - is that delivery?"
-    r"charged|billed|debited|deducted"
+    r"charged|billed|debited|deducted|"
+    # a wait told without its length is news, not yet harm: "I'm waiting for a refund of $3"
+    r"waiting\s+(?:for|on)\s+(?:my|a|the|our)\s+\w+"
+)
+
+# Talking to someone of the customer's own ("talk to my manager first", "hablarlo con mi
+# marido"): not an ask for one of ours. Folded text (no accents), several languages.
+OWN_PEOPLE = re.compile(
+    r"\b(?:to|with)\s+(?:my|our)\s+(?!account\b)\w+|\bcon\s+(?:mi|mis|il\s+mio|la\s+mia|mio|mia)\s|"
+    r"\bavec\s+(?:mon|ma|mes|notre)\s|\bmit\s+(?:meine[mnr]?|unsere[mnr]?)\s|"
+    r"\bcom\s+(?:o\s+meu|a\s+minha|meu|minha)\s|\bmet\s+(?:mijn|onze)\s"
+)
+
+# An ask the reader alone found must name one of our people, or someone to be reached and how:
+# "call me a taxi" or "can I speak Spanish to the chatbot" reads like an ask and is not one.
+# Folded text (lowercase, no accents), several languages.
+READER_STAFF = re.compile(
+    r"\b(?:human\w*|humain\w*|umano|umani|mens|mensch\w*|person(?:a|e|as|en|ne|s)?\b|pessoa\w*|"
+    r"agent\w*|operat\w*|operad\w*|rep\b|representa\w*|staff|manager|gerente|supervis\w*|"
+    r"advis\w*|asesor\w*|conseill\w*|berater\w*|consulent\w*|adviseur\w*|employe\w*|"
+    r"emplead\w*|mitarbeiter\w*|funcionari\w*|dipendent\w*|medewerker\w*|atendent\w*|"
+    r"support|soporte|suporte|supporto|servic\w*\s+(?:al\s+)?client\w*|kundendienst|"
+    r"kundenservice|klantenservice|servizio\s+clienti|atendimento|specialist\w*|technic\w*|"
+    r"tecnic\w*|owner|boss|receptionist\w*|colleg\w*|responsable|verantwortlich\w*)"
+)
+READER_SOMEONE = re.compile(
+    r"\b(?:someone|somebody|anyone|anybody|alguien|quelqu'un|jemand\w*|alguem|qualcuno|iemand)\b"
+)
+READER_REACH = re.compile(
+    r"\b(?:talk|speak|chat|call|contact|reach|connect|transfer|put\s+me\s+through|hablar|llam\w*|"
+    r"contact\w*|parler|appel\w*|joindre|sprechen|reden|anruf\w*|falar|ligar|conversar|"
+    r"parlare|chiamar\w*|spreken|praten|bellen)"
+)
+READER_CHANNEL = re.compile(
+    r"\b(?:phone\s+number|call\s+me\s+back|ring\s+me\s+back|callback|numero\s+de\s+telefon\w*|"
+    r"numero\s+di\s+telefono|telefonnummer|telefoonnummer|rappeler|richiamar\w*|terugbellen|"
+    r"zuruckruf\w*|retorno\s+da\s+ligacao|devolver\s+la\s+llamada)"
 )
 
 # --- complex issues ------------------------------------------------------------------------------

@@ -193,6 +193,8 @@ class LabelReading:
     probability: float
     threshold: float
     words: tuple[str, ...]
+    # where the first of `words` starts in the message
+    first_word_at: int | None = None
 
     @property
     def read(self) -> bool:
@@ -209,7 +211,7 @@ class LabelReading:
 
 def _carriers(
     text: str, feats: Features, contributions: npt.NDArray[np.float32], count: int
-) -> tuple[str, ...]:
+) -> tuple[tuple[str, ...], int | None]:
     """The words of `text` whose n-grams added most to a score, in the order they were said."""
     by_bucket = dict(zip(feats.buckets.tolist(), contributions.tolist(), strict=True))
     per_word = [0.0] * len(feats.words)
@@ -219,7 +221,8 @@ def _carriers(
             per_word[index] += share
     ranked = sorted(range(len(per_word)), key=lambda i: -per_word[i])
     chosen = sorted(i for i in ranked[:count] if per_word[i] > 0)
-    return tuple(text[feats.words[i][0] : feats.words[i][1]] for i in chosen)
+    words = tuple(text[feats.words[i][0] : feats.words[i][1]] for i in chosen)
+    return words, feats.words[chosen[0]][0] if chosen else None
 
 
 @lru_cache(maxsize=1)
@@ -247,10 +250,8 @@ def _read(model: ReaderModel, text: str, outcome: str, previous: str) -> dict[st
     out: dict[str, LabelReading] = {}
     for row, label in enumerate(model.labels):
         probability = 1.0 / (1.0 + math.exp(-float(logits[row])))
+        words, first = _carriers(text, feats, columns[row], _EVIDENCE_WORDS)
         out[label] = LabelReading(
-            label,
-            round(probability, 4),
-            float(model.thresholds[row]),
-            _carriers(text, feats, columns[row], _EVIDENCE_WORDS),
+            label, round(probability, 4), float(model.thresholds[row]), words, first
         )
     return out

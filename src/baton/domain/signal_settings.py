@@ -133,7 +133,7 @@ class SignalSettings(BaseModel):
         "at or over this probability (and the reader's own threshold).",
     )
     reader_trouble_probability: float = Field(
-        0.75,
+        0.8,
         gt=0,
         le=1,
         description="The reader's emotional and complex-issue readings count at or over this "

@@ -15,8 +15,9 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Any
 
+from baton.domain import asks
 from baton.domain import lexicon as lx
-from baton.domain.reader import LabelReading, read_labels, shipped_model
+from baton.domain.reader import LabelReading, fold, read_labels, shipped_model
 from baton.domain.readings import Cue, Reading, content_words, read_message
 from baton.domain.reasons import ReasonCategory
 from baton.domain.signal_settings import SignalSettings, SignalWeights
@@ -131,8 +132,7 @@ def read_signals(
     elif (
         (ask := read.get("explicit_request")) is not None
         and ask.over(settings.reader_ask_probability)
-        # the rules' negations are exact: "I don't want to talk to anyone" is no ask
-        and not reading.negated_ask
+        and _reader_ask_holds(message, reading, ask)
     ):
         signals.append(
             Signal(SignalKind.EXPLICIT_ASK, R.EXPLICIT_REQUEST, w.explicit_ask, ask.evidence())
@@ -147,6 +147,27 @@ def read_signals(
         signals.extend(_read_trouble(read, signals, settings, laughing))
     signals.extend(_context(reading, earlier, contact, page, settings))
     return signals
+
+
+def _reader_ask_holds(message: str, reading: Reading, ask: LabelReading) -> bool:
+    """An ask the reader found and the rules did not hands over only when it names one of our
+    people (or someone to reach, or a way to be reached) and nothing before it says no."""
+    # the rules' negations are exact: "I don't want to talk to anyone" is no ask
+    if reading.negated_ask:
+        return False
+    folded = fold(reading.norm)
+    if lx.OWN_PEOPLE.search(folded):
+        return False  # "talk to my manager first"
+    if ask.first_word_at is not None:
+        before = message[: ask.first_word_at].lower()
+        clause = before[max(before.rfind(ch) for ch in ".,;:!?") + 1 :]
+        if asks.ASK_NEGATION.search(clause):
+            return False  # "I don't need to talk to reception"
+    return bool(
+        lx.READER_STAFF.search(folded)
+        or lx.READER_CHANNEL.search(folded)
+        or (lx.READER_SOMEONE.search(folded) and lx.READER_REACH.search(folded))
+    )
 
 
 def _read_trouble(
