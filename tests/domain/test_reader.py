@@ -73,12 +73,14 @@ def test_a_calm_wait_for_a_small_refund_is_left_to_the_bot() -> None:
 def test_the_reader_adds_to_other_signs_but_never_offers_alone() -> None:
     # the reader reads an upset customer, and nothing else is found: not enough on its own
     history = [Turn("customer", "hi"), Turn("bot", "Hello! How can I help?", outcome="answered")]
-    for message in ("estoy harto, nadie me ayuda", "c'est inadmissible, franchement"):
+    kinds = (SignalKind.READ_EMOTIONAL, SignalKind.READ_COMPLEX)
+    for message in ("estoy harto, nadie me ayuda", "sono stufo, nessuno mi aiuta"):
         signals = read_signals(message, history)
-        read = [
-            s for s in signals if s.kind in (SignalKind.READ_EMOTIONAL, SignalKind.READ_COMPLEX)
-        ]
-        assert sum(s.weight for s in read) < 0.45
+        read = [s for s in signals if s.kind in kinds]
+        assert [s.reason for s in read] == [ReasonCategory.EMOTIONAL]
+        assert read[0].evidence.startswith("reader ")
+        assert sum(s.weight for s in signals) < 0.45
+        assert assess(message, history).kind is DecisionKind.NONE
 
 
 def test_features_are_stable_and_fold_accents() -> None:
