@@ -126,7 +126,7 @@ class SignalSettings(BaseModel):
         "well as the rules; off, only the rules decide.",
     )
     reader_ask_probability: float = Field(
-        0.85,
+        0.8,
         gt=0,
         le=1,
         description="An ask for a person read by the reader alone (no rule found it) hands over "

@@ -150,24 +150,20 @@ def read_signals(
 
 
 def _reader_ask_holds(message: str, reading: Reading, ask: LabelReading) -> bool:
-    """An ask the reader found and the rules did not hands over only when it names one of our
-    people (or someone to reach, or a way to be reached) and nothing before it says no."""
+    """An ask the reader found and the rules did not hands over unless the rules know better:
+    it is negated, it is about someone of the customer's own, or it is a look-alike."""
     # the rules' negations are exact: "I don't want to talk to anyone" is no ask
     if reading.negated_ask:
         return False
     folded = fold(reading.norm)
-    if lx.OWN_PEOPLE.search(folded):
-        return False  # "talk to my manager first"
+    if lx.OWN_PEOPLE.search(folded) or lx.NOT_OUR_PERSON.search(folded):
+        return False  # "talk to my manager first", "call me a taxi"
     if ask.first_word_at is not None:
         before = message[: ask.first_word_at].lower()
         clause = before[max(before.rfind(ch) for ch in ".,;:!?") + 1 :]
         if asks.ASK_NEGATION.search(clause):
             return False  # "I don't need to talk to reception"
-    return bool(
-        lx.READER_STAFF.search(folded)
-        or lx.READER_CHANNEL.search(folded)
-        or (lx.READER_SOMEONE.search(folded) and lx.READER_REACH.search(folded))
-    )
+    return True
 
 
 def _read_trouble(
