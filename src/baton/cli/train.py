@@ -81,6 +81,17 @@ def reader_command(
                 f"{escalated / routine:.3f}",
             )  # fmt: skip
     console.print(table)
+    bars = ", ".join(f"{label} {t:.2f}" for label, t in report.bars.items())
+    in_use = Table(
+        "language", "label", "precision", "recall", "false rate",
+        title=f"The same at the bars the signals use ({bars}), before the rules' vetoes",
+    )  # fmt: skip
+    for lang in ["all", *langs]:
+        for label, fig in report.figures_in_use.get(lang, {}).items():
+            in_use.add_row(
+                lang, label, f"{fig.precision:.3f}", f"{fig.recall:.3f}", f"{fig.false_rate:.3f}"
+            )
+    console.print(in_use)
     shown = ", ".join(f"{label} {t:.2f}" for label, t in report.thresholds.items())
     console.print(f"thresholds: {shown}")
     console.print(f"wrote {out} ({out.stat().st_size:,} bytes)")

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from baton.domain.reader import FEATURE_VERSION, LABELS, context_key, features
+from baton.domain.signal_settings import SignalSettings
 from baton.domain.turns import Turn
 
 DEFAULT_BITS = 18
@@ -173,6 +174,21 @@ class FitReport:
     thresholds: dict[str, float]
     figures: dict[str, dict[str, LabelFigures]] = field(default_factory=dict)
     routine: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # the same at the stricter bars the signals use (`reader_ask_probability`, ...)
+    bars: dict[str, float] = field(default_factory=dict)
+    figures_in_use: dict[str, dict[str, LabelFigures]] = field(default_factory=dict)
+
+
+def _count(
+    table: dict[str, dict[str, LabelFigures]], lang: str, label: str, positive: bool, read: bool
+) -> None:
+    fig = table.setdefault(lang, {}).setdefault(label, LabelFigures())
+    if positive:
+        fig.positives += 1
+        fig.true_positives += read
+    else:
+        fig.negatives += 1
+        fig.false_positives += read
 
 
 def fit_reader(
@@ -210,19 +226,25 @@ def fit_reader(
             on_step(label)
     chosen = {label: float(t) for label, t in zip(LABELS, thresholds, strict=True)}
     report = FitReport(len(examples), chosen)
+    in_use = SignalSettings()
+    report.bars = {
+        label: max(
+            chosen[label],
+            in_use.reader_ask_probability
+            if label == "explicit_request"
+            else in_use.reader_trouble_probability,
+        )
+        for label in LABELS
+    }
     for i, ex in enumerate(examples):
         read_any = False
         for row, label in enumerate(LABELS):
             read = bool(out_of_fold[row, i] >= thresholds[row])
             read_any = read_any or read
             for lang in ("all", ex.lang):
-                fig = report.figures.setdefault(lang, {}).setdefault(label, LabelFigures())
-                if label in ex.labels:
-                    fig.positives += 1
-                    fig.true_positives += read
-                else:
-                    fig.negatives += 1
-                    fig.false_positives += read
+                _count(report.figures, lang, label, label in ex.labels, read)
+                used = bool(out_of_fold[row, i] >= report.bars[label])
+                _count(report.figures_in_use, lang, label, label in ex.labels, used)
         if not ex.labels:
             for lang in ("all", ex.lang):
                 routine, escalated = report.routine.get(lang, (0, 0))
