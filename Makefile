@@ -8,7 +8,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet -c $(LOCK)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck contracts pytest lock lock-upgrade clean
+.PHONY: run test lint typecheck contracts pytest lock lock-upgrade clean reader
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet $(PIP_COMPILE_ARGS) --all-extras --strip-extras --no-emit-index-url \
 	  --no-emit-find-links --no-emit-trusted-host -o $(LOCK) pyproject.toml requirements/torch.in
+
+# Fit the reader on data/reader/*.jsonl into src/baton/models/reader.npz (same data, same file).
+reader: $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[train]'
+	$(BIN)/baton train reader
 
 clean:
 	rm -rf $(VENV) baton-demo.db* .mypy_cache .pytest_cache .ruff_cache

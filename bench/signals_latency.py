@@ -20,6 +20,7 @@ import random
 import statistics
 import time
 
+from baton.domain import reader
 from baton.domain.policy import decide
 from baton.domain.readings import content_words, read_message
 from baton.domain.signals import read_signals
@@ -76,6 +77,8 @@ def _measure(conversations: list[list[Turn]], cold: bool) -> tuple[list[float], 
             if cold:
                 read_message.cache_clear()
                 content_words.cache_clear()
+                reader.features.cache_clear()
+                reader._read.cache_clear()
             started, started_cpu = time.perf_counter_ns(), time.thread_time_ns()
             decide(read_signals(turn.text, turns[:index], contact, page, None))
             cpu.append((time.thread_time_ns() - started_cpu) / 1000)

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from baton.domain.asks import normalise, repair_word
+from baton.domain.asks import normalise
 from baton.domain.policy import decide
 from baton.domain.reasons import ReasonCategory
 from baton.domain.signals import (
@@ -102,12 +102,17 @@ def test_negated_or_unrelated_person_words_are_not_asks(message: str) -> None:
     assert K.EXPLICIT_ASK not in kinds(read_signals(message, []))
 
 
-def test_typos_are_repaired_but_real_words_are_not() -> None:
-    assert repair_word("humna") == "human"
-    assert repair_word("agnet") == "agent"
-    assert repair_word("managed") == "managed"
-    assert repair_word("agency") == "agency"
-    assert normalise("Talk to a HUMNA’s AGNET") == "talk to a humna's agent"
+@pytest.mark.parametrize(
+    "message",
+    ["can I talk to a humna please", "connect me with an agnet", "i need a reel persn to help me"],
+)
+def test_misspelt_asks_are_read_by_the_reader(message: str) -> None:
+    assert K.EXPLICIT_ASK in kinds(read_signals(message, []))
+
+
+def test_normalise_writes_out_shorthand_and_leaves_other_words() -> None:
+    assert normalise("Talk to a HUMNA’s AGNET") == "talk to a humna's agnet"
+    assert normalise("r u a bot") == "are you a bot"
 
 
 # --- linguistic signals --------------------------------------------------------------------------

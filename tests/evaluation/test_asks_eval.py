@@ -35,7 +35,41 @@ def test_the_command_prints_json_per_language(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["eval", "asks", str(path), "--json"])
     assert result.exit_code == 0, result.output
     scores = json.loads(result.output.strip().splitlines()[-1])
-    assert scores["all"] == {"messages": 3, "asks": 1, "recall": 1.0, "false_ask_rate": 0.0}
+    assert scores["all"] == {
+        "messages": 3,
+        "asks": 1,
+        "recall": 1.0,
+        "false_ask_rate": 0.0,
+        "routine": 2,
+        "routine_escalated": 0.0,
+    }
+
+
+def test_the_reader_corpus_format_is_read_too(tmp_path: Path) -> None:
+    path = tmp_path / "corpus.jsonl"
+    lines = [
+        {
+            "id": "1",
+            "lang": "es",
+            "text": "quiero hablar con un agente",
+            "labels": ["explicit_request"],
+        },
+        {"id": "2", "lang": "es", "text": "¿a qué hora abrís el sábado?", "labels": []},
+        {
+            "id": "3",
+            "lang": "es",
+            "text": "me habéis cobrado dos veces",
+            "labels": ["complex_issue"],
+        },
+    ]
+    path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n")
+    result = CliRunner().invoke(app, ["eval", "asks", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output.strip().splitlines()[-1])
+    assert scores["es"]["asks"] == 1
+    assert scores["es"]["recall"] == 1.0
+    assert scores["es"]["routine"] == 1
+    assert scores["es"]["routine_escalated"] == 0.0
 
 
 def test_a_malformed_file_is_refused_by_name(tmp_path: Path) -> None:

@@ -5,7 +5,19 @@ from __future__ import annotations
 import typer
 
 from baton import __version__
-from baton.cli import agents, check, contacts, db, evaluate, kb, reports, serve, setup, tokens
+from baton.cli import (
+    agents,
+    check,
+    contacts,
+    db,
+    evaluate,
+    kb,
+    reports,
+    serve,
+    setup,
+    tokens,
+    train,
+)
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="Baton: chatbot-to-human handoff."
@@ -42,3 +54,4 @@ app.add_typer(agents.app, name="agent")
 app.add_typer(contacts.app, name="contact")
 app.add_typer(evaluate.app, name="eval")
 app.add_typer(tokens.app, name="token")
+app.add_typer(train.app, name="train")

@@ -120,7 +120,16 @@ def asks_command(
     if as_json:
         print(json.dumps({lang: score.as_dict() for lang, score in scores.items()}))
         return
-    table = Table("language", "messages", "asks", "recall", "false asks", title="Explicit asks")
+    table = Table(
+        "language",
+        "messages",
+        "asks",
+        "recall",
+        "false asks",
+        "routine",
+        "routine escalated",
+        title="Explicit asks",
+    )
     for lang, score in scores.items():
         table.add_row(
             lang,
@@ -128,5 +137,7 @@ def asks_command(
             str(score.asks),
             f"{score.recall:.3f}",
             f"{score.false_ask_rate:.3f}",
+            str(score.routine),
+            f"{score.routine_escalated_rate:.3f}",
         )
     console.print(table)

@@ -10,84 +10,10 @@ call back, a bare "human please". See docs/escalation.md.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 # --- normalisation -------------------------------------------------------------------------------
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "`": "'"})
-
-# Person words worth repairing when misspelt. Short verbs (talk, speak) are left alone: one letter
-# off they collide with too many ordinary words (tall, tale, speck).
-_TYPO_TARGETS: tuple[str, ...] = (
-    "human",
-    "person",
-    "agent",
-    "someone",
-    "somebody",
-    "representative",
-    "operator",
-    "manager",
-    "supervisor",
-)
-# Real words one edit away from a target; never "repaired".
-_NOT_TYPOS = frozenset(
-    {
-        "humans",
-        "humane",
-        "humid",
-        "persons",
-        "persona",
-        "parson",
-        "agents",
-        "agency",
-        "argent",
-        "managed",
-        "manages",
-        "manger",
-        "managers",
-        "operators",
-        "someones",
-        "supervisors",
-        "sergeant",
-        "somebody",
-        "someone",
-    }
-)
-
-
-def _within_one_edit(word: str, target: str) -> bool:
-    """True when `word` is one insertion, deletion, substitution or swap away from `target`."""
-    lw, lt = len(word), len(target)
-    if abs(lw - lt) > 1 or word == target:
-        return False
-    if lw == lt:
-        diffs = [i for i in range(lw) if word[i] != target[i]]
-        if len(diffs) == 1:
-            return True
-        # Adjacent letters swapped ("humna").
-        return (
-            len(diffs) == 2
-            and diffs[1] == diffs[0] + 1
-            and word[diffs[0]] == target[diffs[1]]
-            and word[diffs[1]] == target[diffs[0]]
-        )
-    short, long_ = (word, target) if lw < lt else (target, word)
-    i = 0
-    while i < len(short) and short[i] == long_[i]:
-        i += 1
-    return short[i:] == long_[i + 1 :]
-
-
-@lru_cache(maxsize=8192)
-def repair_word(word: str) -> str:
-    """The person word `word` was meant to be, or `word` itself."""
-    if len(word) < 5 or word in _NOT_TYPOS:
-        return word
-    for target in _TYPO_TARGETS:
-        if word[0] == target[0] and _within_one_edit(word, target):
-            return target
-    return word
-
 
 # Texting shorthand, written out so one set of patterns reads both.
 _SHORTHAND = {
@@ -137,12 +63,14 @@ _TOKEN = re.compile(r"[a-z0-9][a-z0-9']*")
 
 
 def _fix_word(match: re.Match[str]) -> str:
+    # Misspelt person words ("humna", "agnet") are left to the reader: its character n-grams
+    # share most of their letters with the word meant.
     word = match.group(0)
-    return _SHORTHAND.get(word) or repair_word(word)
+    return _SHORTHAND.get(word) or word
 
 
 def normalise(text: str) -> str:
-    """Lower-case, plain quotes, single spaces, shorthand written out, person words spelt right."""
+    """Lower-case, plain quotes, single spaces, shorthand written out."""
     lowered = " ".join(text.translate(_QUOTES).lower().split())
     return _TOKEN.sub(_fix_word, lowered)
 
@@ -626,7 +554,8 @@ EXPLICIT_FAMILIES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
 
 # Words that, shortly before a match, turn an ask into its opposite ("I don't need a person").
 ASK_NEGATION = re.compile(
-    r"(?:\bdon't|\bdo\s+not|\bdont|\bno\s+need|\bnot\b|\bnever\b|\bwithout\b|\bno\b|"
+    # "I don't know how to talk with an operator" wants the ask answered, it does not refuse it
+    r"(?:\b(?:don't|do\s+not|dont)(?!\s+know\s+(?:how|where|who))|\bno\s+need|\bnot\b|\bnever\b|\bwithout\b|\bno\b|"
     r"\bbefore\s+you|\bdon't\s+bother|\bno\s+point|\bwon't|"
     # "do I need to speak to anyone to cancel?" asks whether a person is needed
     r"\b(?:do|does|will|would|should)\s+(?:i|we)\s+(?:really\s+)?(?:need|have)\s+to)[^.,;:!?]*$"

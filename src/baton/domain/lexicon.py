@@ -282,7 +282,30 @@ GLITCH = re.compile(
     r"error|invalid|failing|fails|failed|declined|stuck|crash(?:es|ing|ed)|not\s+showing|"
     r"stopped|mistake|wrong|incorrect|"
     # money taken, said without what was wrong with it: "I was charged £4.99 - is that delivery?"
-    r"charged|billed|debited|deducted"
+    r"charged|billed|debited|deducted|"
+    # a wait told without its length is news, not yet harm: "I'm waiting for a refund of $3"
+    r"waiting\s+(?:for|on)\s+(?:my|a|the|our)\s+\w+"
+)
+
+# Talking to someone of the customer's own ("talk to my manager first", "hablarlo con mi
+# marido"): not an ask for one of ours. Folded text (no accents), several languages.
+OWN_PEOPLE = re.compile(
+    r"\b(?:to|with)\s+(?:my|our)\s+(?!account\b)\w+|\bcon\s+(?:mi|mis|il\s+mio|la\s+mia|mio|mia)\s|"
+    r"\bavec\s+(?:mon|ma|mes|notre)\s|\bmit\s+(?:meine[mnr]?|unsere[mnr]?)\s|"
+    r"\bcom\s+(?:o\s+meu|a\s+minha|meu|minha)\s|\bmet\s+(?:mijn|onze)\s"
+)
+
+# Reads like an ask for a person and is not one: a person for a service ("call me a taxi", "the
+# rider can call me", "someone to help me choose a gift"), or the bot itself ("can I speak
+# Spanish to the chatbot?"). Vetoes an ask that only the reader found. Folded text.
+NOT_OUR_PERSON = re.compile(
+    r"\bcall\s+me\s+an?\s+(?:taxi|cab|uber|ambulance)\b|"
+    r"\b(?:rider|driver|courier|postman|taxi|delivery\s+(?:guy|man|person|driver))\b[^.?!]*"
+    r"\b(?:call|ring|text|phone)\s+me\b|"
+    r"\b(?:someone|somebody)\s+to\s+(?:help\s+me\s+)?(?:choose|pick|find|show|carry|deliver|"
+    r"install|fix|walk|drive|clean)\b|"
+    r"\b(?:speak|write|talk|chat)\w*\s+(?:\w+\s+)?(?:to|with)\s+(?:the|your|this|a)\s+"
+    r"(?:chat)?bot\b"
 )
 
 # --- complex issues ------------------------------------------------------------------------------

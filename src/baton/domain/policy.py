@@ -17,7 +17,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from baton.domain.reasons import ReasonCategory
-from baton.domain.signals import CONTEXT_KINDS, Signal, SignalKind
+from baton.domain.signals import CONTEXT_KINDS, READER_KINDS, Signal, SignalKind
 
 
 class DecisionKind(StrEnum):
@@ -137,7 +137,7 @@ def decide(
     offer_at = settings.offer_threshold
     high_value = False
     reasons = _reasons(drivers, settings.min_reason_weight)
-    if trouble >= settings.min_trouble:
+    if sum(s.weight for s in drivers if s.kind not in READER_KINDS) >= settings.min_trouble:
         context = [s for s in found if s.kind in CONTEXT_KINDS]
         score += sum(s.weight for s in context)
         if any(s.kind in _HIGH_VALUE_CONTEXT for s in context):

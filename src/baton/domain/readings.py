@@ -49,6 +49,8 @@ class Reading:
     norm: str
     content: frozenset[str]
     explicit: str | None
+    # An ask the rules found and set aside as negated or doubtful ("I don't need a person").
+    negated_ask: bool
     hedged: bool
     question: bool
     closing: bool
@@ -142,8 +144,10 @@ def _sentence_before(norm: str, start: int) -> str:
     return norm[cut + 1 : start]
 
 
-def _explicit(norm: str) -> str | None:
+def _explicit(norm: str) -> tuple[str | None, bool]:
+    """The first ask for a person, and whether an ask was found negated."""
     found: list[re.Match[str]] = []
+    negated = False
     for keywords, family in asks.EXPLICIT_FAMILIES:
         if keywords and not any(k in norm for k in keywords):
             continue
@@ -151,9 +155,10 @@ def _explicit(norm: str) -> str | None:
             if not asks.ASK_NEGATION.search(_clause_before(norm, match.start())):
                 found.append(match)
                 break
+            negated = True
     if not found:
-        return None
-    return min(found, key=lambda m: m.start()).group(0).strip()
+        return None, negated
+    return min(found, key=lambda m: m.start()).group(0).strip(), negated
 
 
 def _negative_words(norm: str, question: bool) -> list[Cue]:
@@ -318,10 +323,12 @@ def read_message(text: str) -> Reading:
     harm = harm or (bool(told) and duration is not None)
     urgency = lx.URGENCY.search(norm)
     exception = None if hedged else lx.EXCEPTION.search(norm)
+    explicit, negated_ask = _explicit(norm)
     return Reading(
         norm=norm,
         content=content,
-        explicit=_explicit(norm),
+        explicit=explicit,
+        negated_ask=negated_ask,
         hedged=hedged,
         question=question,
         closing=closing,

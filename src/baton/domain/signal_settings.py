@@ -100,6 +100,17 @@ class SignalWeights(BaseModel):
         0.15, ge=0, description="Context: premium plan or spend over a threshold."
     )
     page: float = Field(0.1, ge=0, description="Context: checkout, cancellation or billing page.")
+    reader_emotional: float = Field(
+        0.3,
+        ge=0,
+        description="The learned reader reads the customer as upset (times its probability).",
+    )
+    reader_complex: float = Field(
+        0.3,
+        ge=0,
+        description="The learned reader reads a problem only a person can fix "
+        "(times its probability).",
+    )
 
 
 class SignalSettings(BaseModel):
@@ -108,6 +119,25 @@ class SignalSettings(BaseModel):
     weights: SignalWeights = Field(
         default_factory=SignalWeights,
         description="What each signal adds to the score (`[signals.weights]`).",
+    )
+    reader: bool = Field(
+        True,
+        description="Read each message with the learned reader (baton/models/reader.npz) as "
+        "well as the rules; off, only the rules decide.",
+    )
+    reader_ask_probability: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="An ask for a person read by the reader alone (no rule found it) hands over "
+        "at or over this probability (and the reader's own threshold).",
+    )
+    reader_trouble_probability: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="The reader's emotional and complex-issue readings count at or over this "
+        "probability (and the reader's own thresholds).",
     )
     premium_plans: list[str] = Field(
         default_factory=lambda: [

@@ -15,7 +15,9 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Any
 
+from baton.domain import asks
 from baton.domain import lexicon as lx
+from baton.domain.reader import LabelReading, fold, read_labels, shipped_model
 from baton.domain.readings import Cue, Reading, content_words, read_message
 from baton.domain.reasons import ReasonCategory
 from baton.domain.signal_settings import SignalSettings, SignalWeights
@@ -57,11 +59,17 @@ class SignalKind(StrEnum):
     COMPLEX_PROBLEM = "complex_problem"
     SENSITIVE_MATTER = "sensitive_matter"
     EXCEPTION_ASKED = "exception_asked"
+    READ_EMOTIONAL = "read_emotional"
+    READ_COMPLEX = "read_complex"
     LARGE_ORDER = "large_order"
     LARGE_ORDER_EARLIER = "large_order_earlier"
     HIGH_VALUE_CONTACT = "high_value_contact"
     PAGE = "page"
 
+
+# The reader's own sense of trouble: it adds to other signs, but is not enough on its own to
+# bring context (a premium plan, a checkout page) into the score.
+READER_KINDS = frozenset({SignalKind.READ_EMOTIONAL, SignalKind.READ_COMPLEX})
 
 # Context: they raise the stakes of trouble but are never trouble themselves.
 CONTEXT_KINDS = frozenset(
@@ -116,16 +124,75 @@ def read_signals(
     trouble_before = after_failure or any(r.troubled for r in earlier)
     signals: list[Signal] = []
 
+    read = read_labels(shipped_model(), message, history) if settings.reader else {}
     if reading.explicit:
         signals.append(
             Signal(SignalKind.EXPLICIT_ASK, R.EXPLICIT_REQUEST, w.explicit_ask, reading.explicit)
+        )
+    elif (
+        (ask := read.get("explicit_request")) is not None
+        and ask.over(settings.reader_ask_probability)
+        and _reader_ask_holds(message, reading, ask)
+    ):
+        signals.append(
+            Signal(SignalKind.EXPLICIT_ASK, R.EXPLICIT_REQUEST, w.explicit_ask, ask.evidence())
         )
     signals.extend(_knowledge_limit(reading, bots, w))
     signals.extend(_behaviour(message, reading, history, earlier, last_bot, now, settings))
     signals.extend(_words(reading, after_failure, trouble_before, settings))
     signals.extend(_complex(reading, w))
+    if not (reading.closing or reading.letting_go):
+        # A customer who laughs ("I fainted last time lol") is not upset, whatever the words.
+        laughing = bool(lx.LAUGHTER.search(message.lower()))
+        signals.extend(_read_trouble(read, signals, settings, laughing))
     signals.extend(_context(reading, earlier, contact, page, settings))
     return signals
+
+
+def _reader_ask_holds(message: str, reading: Reading, ask: LabelReading) -> bool:
+    """An ask the reader found and the rules did not hands over unless the rules know better:
+    it is negated, it is about someone of the customer's own, or it is a look-alike."""
+    # the rules' negations are exact: "I don't want to talk to anyone" is no ask
+    if reading.negated_ask:
+        return False
+    folded = fold(reading.norm)
+    if lx.OWN_PEOPLE.search(folded) or lx.NOT_OUR_PERSON.search(folded):
+        return False  # "talk to my manager first", "call me a taxi"
+    if ask.first_word_at is not None:
+        before = message[: ask.first_word_at].lower()
+        clause = before[max(before.rfind(ch) for ch in ".,;:!?") + 1 :]
+        if asks.ASK_NEGATION.search(clause):
+            return False  # "I don't need to talk to reception"
+    return True
+
+
+def _read_trouble(
+    read: Mapping[str, LabelReading],
+    found_by_rules: Sequence[Signal],
+    settings: SignalSettings,
+    laughing: bool,
+) -> list[Signal]:
+    """The reader's sense that the customer is upset or has a problem a person must fix.
+
+    It covers what the rules have no words for: where the rules already raised the same reason,
+    the reader adds only what it weighs beyond them, so one complaint is not counted twice."""
+    w = settings.weights
+    found_any: list[Signal] = []
+    for label, kind, reason, weight in (
+        ("emotional", SignalKind.READ_EMOTIONAL, R.EMOTIONAL, w.reader_emotional),
+        ("complex_issue", SignalKind.READ_COMPLEX, R.COMPLEX_ISSUE, w.reader_complex),
+    ):
+        found = read.get(label)
+        if laughing and label == "emotional":
+            continue
+        if found is None or not found.over(settings.reader_trouble_probability):
+            continue
+        ruled = sum(s.weight for s in found_by_rules if s.reason is reason)
+        beyond = round(weight * found.probability - ruled, 3)
+        if beyond > 0:
+            found_any.append(Signal(kind, reason, beyond, found.evidence()))
+    # The stronger reading only: on its own the reader raises the score, it never offers.
+    return sorted(found_any, key=lambda s: -s.weight)[:1]
 
 
 def _quote(text: str, limit: int = 80) -> str:

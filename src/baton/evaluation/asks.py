@@ -1,9 +1,12 @@
 """Single messages labelled ask / not ask for a person (`baton eval asks`).
 
-Each line: `{"id", "lang", "text", "ask": true|false}`. A message is read as the first of a
-conversation; it counts as recognised when the policy hands over with the reason
-`explicit_request`. Scores are given overall and per language, since an ask missed in one
-language is a customer left with the bot.
+Each line: `{"id", "lang", "text", "ask": true|false}`, or a line of the reader's corpus
+(`{"id", "lang", "text", "labels": [...]}`, an ask when the labels hold `explicit_request`,
+routine when they are empty). A message is read as the first of a conversation; it counts as
+recognised when the policy hands over with the reason `explicit_request`. Scores are given
+overall and per language, since an ask missed in one language is a customer left with the bot;
+`routine_escalated` is the share of routine messages (no ask, nothing else wrong) handed over
+for any reason.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from baton.domain.policy import decide
+from baton.domain.policy import PolicyDecision, decide
 from baton.domain.reasons import ReasonCategory
 from baton.domain.signals import read_signals
 from baton.escalation import DEFAULT_SETTINGS, EscalationSettings
@@ -25,6 +28,9 @@ class LabelledAsk:
     lang: str
     text: str
     ask: bool
+    # nothing wrong at all, a plain question (the loader sets it: an ask file's non-asks, a
+    # corpus line without labels)
+    routine: bool = False
 
 
 @dataclass(slots=True)
@@ -35,6 +41,8 @@ class AskScores:
     asks: int = 0
     recognised: int = 0
     false_asks: int = 0
+    routine: int = 0
+    routine_escalated: int = 0
     missed: list[str] = field(default_factory=list, repr=False)
     wrongly_read: list[str] = field(default_factory=list, repr=False)
 
@@ -47,12 +55,18 @@ class AskScores:
         others = self.messages - self.asks
         return self.false_asks / others if others else 0.0
 
+    @property
+    def routine_escalated_rate(self) -> float:
+        return self.routine_escalated / self.routine if self.routine else 0.0
+
     def as_dict(self) -> dict[str, float | int]:
         return {
             "messages": self.messages,
             "asks": self.asks,
             "recall": round(self.recall, 3),
             "false_ask_rate": round(self.false_ask_rate, 3),
+            "routine": self.routine,
+            "routine_escalated": round(self.routine_escalated_rate, 3),
         }
 
 
@@ -63,9 +77,14 @@ def load_asks(path: Path | str) -> list[LabelledAsk]:
         for line in handle:
             if line.strip():
                 raw = json.loads(line)
+                if "ask" in raw:
+                    ask, routine = bool(raw["ask"]), not raw["ask"]
+                else:
+                    labels = list(raw["labels"])
+                    ask, routine = "explicit_request" in labels, not labels
                 rows.append(
                     LabelledAsk(
-                        str(raw.get("id", "")), str(raw.get("lang", "")), raw["text"], raw["ask"]
+                        str(raw.get("id", "")), str(raw.get("lang", "")), raw["text"], ask, routine
                     )
                 )
     return rows
@@ -73,9 +92,13 @@ def load_asks(path: Path | str) -> list[LabelledAsk]:
 
 def reads_as_ask(text: str, settings: EscalationSettings = DEFAULT_SETTINGS) -> bool:
     """Whether the policy hands over for an explicit request on this first message."""
-    signals = read_signals(text, (), None, None, None, settings.signals)
-    decision = decide(signals, settings=settings.policy)
+    decision = _decide(text, settings)
     return decision.hands_over and ReasonCategory.EXPLICIT_REQUEST in decision.reasons
+
+
+def _decide(text: str, settings: EscalationSettings) -> PolicyDecision:
+    signals = read_signals(text, (), None, None, None, settings.signals)
+    return decide(signals, settings=settings.policy)
 
 
 def evaluate_asks(
@@ -86,10 +109,14 @@ def evaluate_asks(
     """Scores under "all" and under each language code."""
     scores: dict[str, AskScores] = {"all": AskScores()}
     for row in rows:
-        read = reads_as_ask(row.text, settings)
+        decision = _decide(row.text, settings)
+        read = decision.hands_over and ReasonCategory.EXPLICIT_REQUEST in decision.reasons
         for key in ("all", row.lang):
             score = scores.setdefault(key, AskScores())
             score.messages += 1
+            if row.routine:
+                score.routine += 1
+                score.routine_escalated += decision.hands_over
             if row.ask:
                 score.asks += 1
                 score.recognised += read

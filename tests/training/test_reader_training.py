@@ -1,0 +1,59 @@
+"""Fitting the reader: the same corpus gives the same file, and bad corpora are refused."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from baton.cli import app
+from baton.domain.reader import ReaderModel, read_labels
+
+pytest.importorskip("sklearn")
+np = pytest.importorskip("numpy")
+
+from baton.training.reader import CorpusError, load_corpus  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "reader"
+
+
+def _small_corpus(folder: Path) -> Path:
+    folder.mkdir()
+    for source in sorted(DATA.glob("*.jsonl")):
+        with source.open(encoding="utf-8") as handle:
+            lines = list(itertools.islice(handle, 120))
+        (folder / source.name).write_text("".join(lines), encoding="utf-8")
+    return folder
+
+
+def test_train_writes_the_same_weights_twice_and_they_load(tmp_path: Path) -> None:
+    data = _small_corpus(tmp_path / "corpus")
+    runner = CliRunner()
+    outs = [tmp_path / "a.npz", tmp_path / "b.npz"]
+    for out in outs:
+        result = runner.invoke(app, ["train", "reader", "--data", str(data), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert "Cross-validated" in result.output
+    assert outs[0].read_bytes() == outs[1].read_bytes()
+    with np.load(outs[0], allow_pickle=False) as loaded:
+        model = ReaderModel.from_arrays({name: loaded[name] for name in loaded.files})
+    read = read_labels(model, "I want to speak to a person right now")
+    assert set(read) == {"explicit_request", "emotional", "complex_issue"}
+
+
+def test_a_bad_line_is_named_and_nothing_is_written(tmp_path: Path) -> None:
+    data = tmp_path / "corpus"
+    data.mkdir()
+    good = {"id": "1", "lang": "en", "business": "shop", "text": "hi", "labels": []}
+    bad = {"id": "2", "lang": "en", "text": "hello", "labels": ["angry"]}
+    (data / "a.jsonl").write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n")
+    with pytest.raises(CorpusError, match=r"a\.jsonl:2"):
+        load_corpus(data)
+    out = tmp_path / "w.npz"
+    result = CliRunner().invoke(app, ["train", "reader", "--data", str(data), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "a.jsonl:2" in result.output
+    assert not out.exists()
