@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, TaskID
 
 from baton.bots.base import Answer
 from baton.config import ConfigError, Settings, load_settings
@@ -53,3 +54,15 @@ async def service_context(settings: Settings) -> AsyncIterator[ServiceContext]:
         )
     finally:
         await engine.dispose()
+
+
+def progress_steps(progress: Progress) -> Callable[[str, int, int], None]:
+    """A callback `(step, done, total)` that shows each named step as a bar of `progress`."""
+    tasks: dict[str, TaskID] = {}
+
+    def report(step: str, done: int, total: int) -> None:
+        if step not in tasks:
+            tasks[step] = progress.add_task(step, total=total)
+        progress.update(tasks[step], completed=done, total=total)
+
+    return report
