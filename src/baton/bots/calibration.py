@@ -15,6 +15,7 @@ default threshold.
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ MAX_HELD_OUT = 600
 MIN_RANKED_RIGHT = 12
 SEED = 0
 # Bump when the way a threshold is chosen changes: saved calibrations are then redone.
-FORMAT = 2
+FORMAT = 3
 
 
 class Ranker(Protocol):
@@ -140,12 +141,15 @@ def calibrate(
     confidences = np.asarray(right, dtype=np.float64)
     threshold = float(np.quantile(confidences, 1 - ANSWER_SHARE, method="lower"))
     if len(off):
-        threshold = max(threshold, float(np.quantile(off, OFF_TOPIC_DECLINED, method="higher")))
+        # The least confidence that at least OFF_TOPIC_DECLINED of them stay below.
+        ordered = np.sort(off)
+        floor = ordered[min(math.ceil(OFF_TOPIC_DECLINED * len(off)), len(off) - 1)]
+        threshold = max(threshold, float(floor))
     return Calibration(
-        threshold=round(threshold, 4),
-        answered=float(np.mean(confidences >= round(threshold, 4))),
+        threshold=threshold,
+        answered=float(np.mean(confidences >= threshold)),
         ranked_right=len(right) / asked,
-        declined=float(np.mean(off < round(threshold, 4))) if len(off) else 0.0,
+        declined=float(np.mean(off < threshold)) if len(off) else 0.0,
         held_out=asked,
         off_topic=len(off),
     )

@@ -84,7 +84,7 @@ def kb_command(
     if not as_json:
         calibration = bot.calibration
         if settings.bot.threshold is not None:
-            console.print(f"Threshold {bot.threshold:.3f}, set in [bot] threshold.")
+            console.print(f"Threshold {bot.threshold:.3f}, set in \\[bot] threshold.")
         elif calibration is not None:
             console.print(f"Calibrated {calibration.describe()}.")
         else:

@@ -10,8 +10,11 @@ from rich.progress import Progress
 from rich.table import Table
 
 from baton.bots.kb_loader import load_articles
-from baton.cli.common import ConfigOption, console, err_console, settings_or_exit
+from baton.bots.knowledge_base import KnowledgeBaseBot
+from baton.cli.common import ConfigOption, console, err_console, progress_steps, settings_or_exit
+from baton.config import Settings
 from baton.domain.article_files import ArticleFormatError
+from baton.domain.articles import Article
 from baton.runtime.clock import SystemClock
 from baton.services.knowledge_base import import_articles, load_knowledge_base
 from baton.store.database import create_engine, create_session_factory, upgrade
@@ -53,6 +56,31 @@ def import_command(
 
     count = asyncio.run(run())
     console.print(f"Imported {count} articles from {path}.")
+    _prepare_index(settings, articles)
+
+
+def _prepare_index(settings: Settings, articles: list[Article]) -> None:
+    """Encode the articles and calibrate the threshold now, saved beside the database, so a
+    server (this one running, or the next to start) builds its index in a moment."""
+    if settings.bot_backend == "http" or settings.bot.retrieval == "hybrid":
+        return
+    with Progress(console=console) as progress:
+        bot = KnowledgeBaseBot(
+            articles,
+            settings.bot,
+            index_folder=settings.index_folder,
+            on_progress=progress_steps(progress),
+        )
+    calibration = bot.calibration
+    if settings.bot.threshold is not None:
+        console.print(f"Threshold {bot.threshold:.3f}, as \\[bot] threshold sets it.")
+    elif calibration is not None:
+        console.print(f"Calibrated {calibration.describe()}.", highlight=False)
+    else:
+        console.print(
+            f"Threshold {bot.threshold:.3f}, the default: too few questions to calibrate one "
+            "(add questions in your customers' words)."
+        )
 
 
 @app.command("list")

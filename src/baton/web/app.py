@@ -368,7 +368,7 @@ async def _build_hybrid_index(ctx: ServiceContext, articles: list[Article]) -> N
     reload = getattr(ctx.bot, "reload", None)
     if reload is None:
         return
-    log.info("building the hybrid index (tuning the model on a new knowledge base takes minutes)")
+    log.info("building the knowledge-base index (encoding or tuning on new articles takes a while)")
     started = time.monotonic()
     try:
         await _in_daemon_thread(reload, articles)
