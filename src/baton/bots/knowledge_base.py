@@ -141,6 +141,8 @@ class _Index:
     ranker: Ranker
     threshold: float
     calibration: Calibration | None = None
+    # Word matching standing in until the configured index is built.
+    standing_in: bool = False
 
 
 class KnowledgeBaseBot:
@@ -199,7 +201,7 @@ class KnowledgeBaseBot:
     @property
     def building(self) -> bool:
         """Answering by word matching while the configured full index is not built yet."""
-        return self.settings.retrieval != "bm25" and isinstance(self._index.ranker, RetrievalIndex)
+        return self._index.standing_in
 
     @property
     def threshold(self) -> float:
@@ -255,10 +257,13 @@ class KnowledgeBaseBot:
         return _Index(
             RetrievalIndex(articles, self.settings.synonyms),
             DEFAULT_THRESHOLDS["bm25"] if threshold is None else threshold,
+            standing_in=self.settings.retrieval != "bm25",
         )
 
     def _ready_on_disk(self, articles: Sequence[Article]) -> bool:
         """Semantic retrieval whose vectors and threshold are saved: built in a moment."""
+        if not articles:
+            return True
         if self._vectors is None or self._index_folder is None:
             return False
         texts, _ = article_texts(articles)
@@ -283,6 +288,13 @@ class KnowledgeBaseBot:
             )
             threshold = self.settings.threshold
             return _Index(hybrid, DEFAULT_THRESHOLDS["hybrid"] if threshold is None else threshold)
+        threshold = self.settings.threshold
+        if not articles:
+            # Nothing to answer from: nothing to encode or calibrate.
+            return _Index(
+                RetrievalIndex(articles, self.settings.synonyms),
+                DEFAULT_THRESHOLDS[retrieval] if threshold is None else threshold,
+            )
         off_topic = off_topic_questions()
         if retrieval == "semantic":
             assert self._vectors is not None

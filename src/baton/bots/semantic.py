@@ -51,6 +51,10 @@ CONFIDENCE_WEIGHTS = {
     "centroid_cosine": 6.90,
     "runner_up_cosine": -5.03,
 }
+# On a big knowledge base the nearest text is looked for among this many articles nearest by
+# centroid, and this many best by words (see `SemanticIndex._nearest`).
+CANDIDATES_BY_CENTROID = 64
+CANDIDATES_BY_WORDS = 16
 # An article without questions is known by its title and this much of its answer.
 ANSWER_START = 500
 
@@ -83,6 +87,9 @@ class SemanticIndex:
         self.encoder = encoder
         _, owners = article_texts(self.articles)
         self._owners = np.asarray(owners, dtype=np.int64)
+        # An article's texts are contiguous: its nearest question is a max over a slice.
+        self._starts = np.flatnonzero(np.r_[True, self._owners[1:] != self._owners[:-1]])
+        self._ends = np.r_[self._starts[1:], len(self._owners)]
         self._vectors = np.asarray(vectors, dtype=np.float32)
         centroids = np.zeros((len(self.articles), encoder.dimension), dtype=np.float32)
         np.add.at(centroids, self._owners, self._vectors)
@@ -97,16 +104,34 @@ class SemanticIndex:
             return NO_MATCH
         return self.search_vector(text, self.encoder.encode([text])[0], k)
 
+    def _nearest(self, query: np.ndarray, centroid: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+        """Each article's cosine to the message's nearest text of it. On a big knowledge base
+        only for the articles nearest by centroid or by words (a product with every text
+        reads more memory than a few milliseconds allow); the others get -1 and rank last."""
+        articles = len(self.articles)
+        if articles <= CANDIDATES_BY_CENTROID + CANDIDATES_BY_WORDS:
+            similarity = (self._vectors @ query).astype(np.float64)
+            return np.asarray(np.maximum.reduceat(similarity, self._starts), dtype=np.float64)
+        chosen = np.union1d(
+            np.argpartition(-centroid, CANDIDATES_BY_CENTROID)[:CANDIDATES_BY_CENTROID],
+            np.argpartition(-lexical, CANDIDATES_BY_WORDS)[:CANDIDATES_BY_WORDS],
+        )
+        starts, ends = self._starts[chosen], self._ends[chosen]
+        rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+        similarity = (self._vectors[rows] @ query).astype(np.float64)
+        offsets = np.r_[0, np.cumsum(ends - starts)[:-1]]
+        nearest = np.full(articles, -1.0, dtype=np.float64)
+        nearest[chosen] = np.maximum.reduceat(similarity, offsets)
+        return nearest
+
     def search_vector(self, text: str, query: np.ndarray, k: int = 5) -> Ranking:
         """Rank for `text` whose vector is `query` (already encoded)."""
         if not self.articles or not text.strip():
             return NO_MATCH
-        question_similarity = (self._vectors @ query).astype(np.float64)
-        nearest = np.full(len(self.articles), -1.0, dtype=np.float64)
-        np.maximum.at(nearest, self._owners, question_similarity)
         centroid = (self._centroids @ query).astype(np.float64)
         scored = self.words.score(text)
         lexical = scored.scores if scored is not None else np.zeros(len(self.articles))
+        nearest = self._nearest(query, centroid, lexical)
         combined = (
             SCORE_WEIGHTS["nearest"] * nearest
             + SCORE_WEIGHTS["centroid"] * centroid
