@@ -52,4 +52,4 @@ lock: | $(BIN)/python
 	  --no-emit-find-links --no-emit-trusted-host -o $(LOCK) pyproject.toml requirements/torch.in
 
 clean:
-	rm -rf $(VENV) baton-demo.db* .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) baton-demo.db* kb-index .mypy_cache .pytest_cache .ruff_cache
