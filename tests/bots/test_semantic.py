@@ -176,3 +176,10 @@ def test_a_damaged_vector_file_is_encoded_again(tmp_path: Path) -> None:
     assert not cache.knows(["how do refunds work"])
     assert cache.vectors(["how do refunds work"]).shape == (1, encoder.dimension)
     assert VectorCache(encoder, tmp_path).knows(["how do refunds work"])
+
+
+def test_a_read_only_index_folder_still_answers(tmp_path: Path) -> None:
+    folder = tmp_path / "kb-index"
+    folder.write_text("a file where the folder should be")  # nothing can be saved under it
+    bot = KnowledgeBaseBot(GYM, KnowledgeBaseSettings(), index_folder=folder)
+    assert bot.respond("where can I leave my car").article_id == "parking"

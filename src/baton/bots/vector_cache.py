@@ -75,7 +75,10 @@ class VectorCache:
             changed = set(current) != set(self._vectors)
             self._vectors = current
         if changed and self.folder is not None:
-            _write_vectors(self._file(self.folder), current)
+            try:
+                _write_vectors(self._file(self.folder), current)
+            except OSError as exc:  # a read-only data folder costs start-up time, not answers
+                log.warning("cannot save article vectors in %s: %s", self.folder, exc)
         if not texts:
             return np.zeros((0, self.encoder.dimension), dtype=np.float32)
         return np.stack([known[k] for k in keys])
@@ -101,7 +104,10 @@ def write_calibration(folder: Path | None, key: str, entry: dict[str, Any]) -> N
     saved.pop(key, None)
     saved[key] = entry
     kept = dict(list(saved.items())[-CALIBRATIONS_KEPT:])
-    _write_atomic(folder / "calibrations.json", json.dumps(kept, indent=1).encode())
+    try:
+        _write_atomic(folder / "calibrations.json", json.dumps(kept, indent=1).encode())
+    except OSError as exc:
+        log.warning("cannot save the calibrated threshold in %s: %s", folder, exc)
 
 
 def _read_calibrations(folder: Path) -> dict[str, Any]:
@@ -134,6 +140,8 @@ def _write_vectors(file: Path, vectors: dict[str, np.ndarray]) -> None:
     with tempfile.NamedTemporaryFile(dir=file.parent, suffix=".tmp", delete=False) as handle:
         np.savez(handle, keys=keys, vectors=matrix)
     try:
+        # Readable like any file the process writes (a temporary file starts private).
+        os.chmod(handle.name, 0o644)
         os.replace(handle.name, file)
     except OSError:
         with contextlib.suppress(OSError):
@@ -145,4 +153,10 @@ def _write_atomic(file: Path, data: bytes) -> None:
     file.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=file.parent, suffix=".tmp", delete=False) as handle:
         handle.write(data)
-    os.replace(handle.name, file)
+    try:
+        os.chmod(handle.name, 0o644)
+        os.replace(handle.name, file)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(handle.name)
+        raise
