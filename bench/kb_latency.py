@@ -96,18 +96,22 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--retrieval", choices=("semantic", "bm25", "hybrid"), default="semantic")
+    parser.add_argument(
+        "--index-folder", type=Path, help="keep the saved index here (default: a new temporary one)"
+    )
     args = parser.parse_args()
     rng = random.Random(7)
     articles = synthetic_articles(args.articles, rng)
     queries = synthetic_queries(args.queries, rng)
 
     settings = KnowledgeBaseSettings(retrieval=args.retrieval)
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = args.index_folder or Path(temporary)
         started = time.perf_counter()
-        KnowledgeBaseBot(articles, settings, index_folder=Path(folder))
+        KnowledgeBaseBot(articles, settings, index_folder=folder)
         built = time.perf_counter() - started
         started = time.perf_counter()
-        bot = KnowledgeBaseBot(articles, settings, index_folder=Path(folder))
+        bot = KnowledgeBaseBot(articles, settings, index_folder=folder)
         rebuilt = time.perf_counter() - started
     for query in queries[:50]:  # warm up caches before timing
         bot.respond(query)

@@ -183,3 +183,12 @@ def test_a_read_only_index_folder_still_answers(tmp_path: Path) -> None:
     folder.write_text("a file where the folder should be")  # nothing can be saved under it
     bot = KnowledgeBaseBot(GYM, KnowledgeBaseSettings(), index_folder=folder)
     assert bot.respond("where can I leave my car").article_id == "parking"
+
+
+def test_word_matching_alone_calibrates_its_threshold_too(tmp_path: Path) -> None:
+    articles = load_articles(DEMO_SHOP)
+    settings = KnowledgeBaseSettings(retrieval="bm25")
+    bot = KnowledgeBaseBot(articles, settings, index_folder=tmp_path, word_matching_first=True)
+    assert not bot.building
+    assert bot.calibration is not None
+    assert bot.threshold == bot.calibration.threshold

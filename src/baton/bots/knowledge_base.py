@@ -261,9 +261,10 @@ class KnowledgeBaseBot:
         )
 
     def _ready_on_disk(self, articles: Sequence[Article]) -> bool:
-        """Semantic retrieval whose vectors and threshold are saved: built in a moment."""
-        if not articles:
-            return True
+        """Whether the configured index builds in a moment: word matching, or semantic
+        retrieval whose vectors and threshold are saved."""
+        if not articles or self.settings.retrieval == "bm25":
+            return True  # word matching builds in a moment (its calibration is saved too)
         if self._vectors is None or self._index_folder is None:
             return False
         texts, _ = article_texts(articles)
