@@ -10,7 +10,12 @@ import pytest
 from baton.bots.calibration import held_out_folds, off_topic_questions
 from baton.bots.kb_loader import load_articles
 from baton.bots.knowledge_base import KnowledgeBaseBot, KnowledgeBaseSettings, question_of
-from baton.bots.sentence_encoder import SentenceEncoder, load_encoder
+from baton.bots.sentence_encoder import (
+    EncoderUnavailable,
+    SentenceEncoder,
+    load_encoder,
+    resolve_files,
+)
 from baton.bots.vector_cache import VectorCache
 from baton.domain.articles import Article
 from baton.domain.turns import Turn
@@ -192,3 +197,13 @@ def test_word_matching_alone_calibrates_its_threshold_too(tmp_path: Path) -> Non
     assert not bot.building
     assert bot.calibration is not None
     assert bot.threshold == bot.calibration.threshold
+
+
+def test_another_onnx_model_can_be_chosen_by_folder(tmp_path: Path) -> None:
+    model_file, tokenizer_file = resolve_files(None)
+    (tmp_path / "model.onnx").symlink_to(model_file)
+    (tmp_path / "tokenizer.json").symlink_to(tokenizer_file)
+    bot = KnowledgeBaseBot(GYM, KnowledgeBaseSettings(embeddings_model=str(tmp_path)))
+    assert bot.respond("where can I leave my car").article_id == "parking"
+    with pytest.raises(EncoderUnavailable, match="no model at"):
+        KnowledgeBaseBot(GYM, KnowledgeBaseSettings(embeddings_model=str(tmp_path / "missing")))
