@@ -57,4 +57,4 @@ reader: $(VENV)/.installed-dev
 	$(BIN)/baton train reader
 
 clean:
-	rm -rf $(VENV) baton-demo.db* .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) baton-demo.db* kb-index .mypy_cache .pytest_cache .ruff_cache

@@ -49,6 +49,7 @@ from baton.domain.signals import SignalSettings
 DEFAULT_CONFIG_FILE = Path("baton.toml")
 DEMO_DATABASE_URL = "sqlite+aiosqlite:///baton-demo.db"
 SQLITE_PREFIX = "sqlite+aiosqlite:///"
+INDEX_FOLDER = "kb-index"
 TUNED_MODELS_FOLDER = "tuned-models"
 ENV_PREFIX = "BATON_"
 FILE_SUFFIX = "_FILE"
@@ -260,6 +261,11 @@ class Settings(BaseSettings):
             if file and file != ":memory:":
                 return Path(file).parent
         return Path()
+
+    @property
+    def index_folder(self) -> Path:
+        """Where semantic retrieval keeps article vectors and calibrated thresholds."""
+        return self.data_folder / INDEX_FOLDER
 
     @property
     def tuned_models_folder(self) -> Path:

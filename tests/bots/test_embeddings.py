@@ -295,7 +295,7 @@ def test_a_server_answers_by_word_matching_while_its_hybrid_index_is_built(
     with TestClient(create_app(_demo_shop_hybrid(tmp_path), run_jobs=False)) as client:
         ready = client.get("/readyz")
         assert ready.status_code == 200
-        assert ready.json()["bot"] == "building the hybrid index"
+        assert ready.json()["bot"] == "building the index"
         started = client.post("/api/conversations", json={}).json()
         auth = {"Authorization": f"Bearer {started['token']}"}
         posted = client.post(
@@ -337,7 +337,7 @@ def test_a_server_stopped_while_tuning_does_not_wait_for_it(
     monkeypatch.setattr(tuning, "_tune", held)
     with TestClient(create_app(_demo_shop_hybrid(tmp_path), run_jobs=False)) as client:
         assert tuning_started.wait(timeout=60)
-        assert client.get("/readyz").json()["bot"] == "building the hybrid index"
+        assert client.get("/readyz").json()["bot"] == "building the index"
     # The server has stopped while tuning still runs: it did not wait for it.
     index_threads = [t for t in threading.enumerate() if t.name == "baton-index"]
     assert index_threads and not tuning_may_end.is_set()

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -140,9 +141,17 @@ def test_of_two_reloads_at_once_the_later_one_wins_whatever_ends_first() -> None
     assert kb_bot.rank("do you sell gift cards?").best.id == "gift-cards"  # type: ignore[union-attr]
 
 
-def test_word_matching_first_only_changes_hybrid_retrieval() -> None:
-    kb_bot = KnowledgeBaseBot(SHOP, KnowledgeBaseSettings(), word_matching_first=True)
-    assert not kb_bot.building
+def test_word_matching_first_waits_only_for_an_index_not_ready_on_disk(tmp_path: Path) -> None:
+    bm25 = KnowledgeBaseSettings(retrieval="bm25")
+    assert not KnowledgeBaseBot(SHOP, bm25, word_matching_first=True).building
+    semantic = KnowledgeBaseSettings()
+    waiting = KnowledgeBaseBot(SHOP, semantic, index_folder=tmp_path, word_matching_first=True)
+    assert waiting.building
+    waiting.reload(SHOP)  # what the server does in the background; saves the index
+    assert not waiting.building
+    ready = KnowledgeBaseBot(SHOP, semantic, index_folder=tmp_path, word_matching_first=True)
+    assert not ready.building
+    assert ready.threshold == waiting.threshold
 
 
 async def test_a_big_knowledge_base_is_ranked_off_the_event_loop() -> None:
@@ -153,15 +162,19 @@ async def test_a_big_knowledge_base_is_ranked_off_the_event_loop() -> None:
             threads.append(threading.current_thread().name)
             return super().respond(message, history)
 
-    small = Watched(SHOP, KnowledgeBaseSettings())
+    bm25 = KnowledgeBaseSettings(retrieval="bm25")
+    small = Watched(SHOP, bm25)
     big = Watched(
         [
             Article(id=f"a{n}", title=f"Topic {n} parcel", answer=f"Answer {n}.")
             for n in range(INLINE_ARTICLES + 1)
         ],
-        KnowledgeBaseSettings(),
+        bm25,
     )
+    by_meaning = Watched(SHOP, KnowledgeBaseSettings())
     await small.answer("Where is my parcel?", [])
     await big.answer("Where is my parcel?", [])
+    await by_meaning.answer("Where is my parcel?", [])
     assert threads[0] == threading.current_thread().name  # a small one answers at once
     assert threads[1] != threading.current_thread().name
+    assert threads[2] != threading.current_thread().name  # encoding the message takes ms

@@ -80,6 +80,23 @@ def test_kb_import_is_all_or_nothing_and_names_the_bad_file(
     assert "returns" in listed.output and "broken" not in listed.output.replace("broken.md", "")
 
 
+def test_kb_import_calibrates_the_threshold_and_saves_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BATON_SECRET_KEY", "k" * 40)
+    articles = Path(__file__).parents[2] / "examples" / "demo-shop" / "articles"
+    result = runner.invoke(app, ["kb", "import", str(articles)])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "Calibrated threshold 0." in output and "off-topic questions" in output
+    assert list((tmp_path / "kb-index").glob("vectors-*.npz"))
+    assert (tmp_path / "kb-index" / "calibrations.json").exists()
+    monkeypatch.setenv("BATON_BOT__THRESHOLD", "0.7")
+    fixed = runner.invoke(app, ["kb", "import", str(articles)])
+    assert "Threshold 0.700, as [bot] threshold sets it." in " ".join(fixed.output.split())
+
+
 def test_a_contact_is_found_exported_and_forgotten(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -33,7 +33,7 @@ def test_evaluate_scores_the_bot() -> None:
         KbQuery("can I bring my dog to the office party", None),
     ]
     seen: list[str] = []
-    scores = evaluate_kb(
+    scores, bot = evaluate_kb(
         SHOP,
         queries,
         KnowledgeBaseSettings(),
@@ -43,13 +43,24 @@ def test_evaluate_scores_the_bot() -> None:
     assert seen == ["index built", *(q.text for q in queries)]
     assert scores.queries == 4
     assert scores.in_scope_accuracy == pytest.approx(2 / 3)
+    assert scores.in_scope_before_threshold == pytest.approx(2 / 3)
+    assert scores.threshold == bot.threshold
     assert scores.oos_recall == 1.0
     assert scores.oos_precision == 1.0
     assert scores.auroc == 1.0
     assert 0 < scores.p50_ms <= scores.p99_ms
     assert set(scores.as_dict()) == {
-        "queries", "in_scope_accuracy", "oos_recall", "oos_precision", "auroc", "p50_ms", "p99_ms",
+        "queries", "in_scope_accuracy", "in_scope_before_threshold", "threshold", "oos_recall",
+        "oos_precision", "auroc", "p50_ms", "p99_ms",
     }  # fmt: skip
+
+
+def test_in_scope_before_the_threshold_counts_answers_held_back() -> None:
+    queries = [KbQuery("how do I reset my password", "password")]
+    strict = KnowledgeBaseSettings(threshold=1.0)
+    scores, _ = evaluate_kb(SHOP, queries, strict)
+    assert scores.in_scope_accuracy == 0.0
+    assert scores.in_scope_before_threshold == 1.0
 
 
 def test_load_queries(tmp_path: Path) -> None:

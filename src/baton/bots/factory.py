@@ -22,6 +22,7 @@ def build_bot(
         list(articles),
         settings.bot,
         tuned_models=settings.tuned_models_folder,
+        index_folder=settings.index_folder,
         word_matching_first=word_matching_first,
     )
     if settings.bot_backend == "llm":

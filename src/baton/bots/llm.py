@@ -7,6 +7,7 @@ anything else (malformed output, no citation of a retrieved article) counts as "
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -64,11 +65,12 @@ class LlmBot:
 
     @property
     def building(self) -> bool:
-        """The retriever answers by word matching while its hybrid index is built."""
+        """The retriever answers by word matching while its full index is built."""
         return self.retriever.building
 
     async def answer(self, message: str, history: Sequence[Turn]) -> Answer:
-        ranking = self.retriever.rank(message, history)
+        # Ranking encodes the message (milliseconds): off the event loop.
+        ranking = await asyncio.to_thread(self.retriever.rank, message, history)
         articles = [article for article, _ in ranking.ranked[: self.settings.top_k]]
         if not articles:
             return Answer(FALLBACK_TEXT, 0.0, fallback=True)

@@ -146,12 +146,16 @@ class Normaliser:
             if key:
                 self._synonyms[key] = _stem(self.words(canonical))
         self._longest = max((len(k) for k in self._synonyms), default=0)
+        self._starts = frozenset(k[0] for k in self._synonyms)
 
     @staticmethod
     def words(text: str) -> list[str]:
         """Lower-case words without accents, contractions spelt out."""
-        text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
-        text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+        text = text.translate(_APOSTROPHES)
+        if not text.isascii():  # plain ASCII has no accents to strip: skip the slow part
+            text = unicodedata.normalize("NFKD", text)
+            text = "".join(c for c in text if not unicodedata.combining(c))
+        text = text.casefold()
         for pattern, replacement in _CONTRACTIONS:
             text = pattern.sub(replacement, text)
         return _WORD.findall(text)
@@ -168,6 +172,10 @@ class Normaliser:
         out: list[str] = []
         i = 0
         while i < len(words):
+            if words[i] not in self._starts:  # most words start no synonym
+                out.append(words[i])
+                i += 1
+                continue
             for size in range(min(self._longest, len(words) - i), 0, -1):
                 canonical = self._synonyms.get(tuple(words[i : i + size]))
                 if canonical is not None:

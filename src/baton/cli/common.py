@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, TaskID
 
 # The settings, the store and the services are imported by the commands that run, not at
 # import: `baton --help` (and every worker `baton serve --workers N` spawns) stays fast.
@@ -92,3 +93,15 @@ async def service_context(settings: Settings) -> AsyncIterator[ServiceContext]:
         )
     finally:
         await engine.dispose()
+
+
+def progress_steps(progress: Progress) -> Callable[[str, int, int], None]:
+    """A callback `(step, done, total)` that shows each named step as a bar of `progress`."""
+    tasks: dict[str, TaskID] = {}
+
+    def report(step: str, done: int, total: int) -> None:
+        if step not in tasks:
+            tasks[step] = progress.add_task(step, total=total)
+        progress.update(tasks[step], completed=done, total=total)
+
+    return report

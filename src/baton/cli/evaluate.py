@@ -11,7 +11,13 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from baton.cli.common import ConfigOption, console, err_console, settings_or_exit
+from baton.cli.common import (
+    ConfigOption,
+    console,
+    err_console,
+    progress_steps,
+    settings_or_exit,
+)
 
 app = typer.Typer(no_args_is_help=True, help="Evaluate the bot and the escalation policy.")
 
@@ -56,20 +62,31 @@ def kb_command(
     with Progress(console=err_console, transient=True) as progress:
         built = progress.add_task(building, total=None)
         task = progress.add_task("Answering queries", total=len(loaded), start=False)
+        on_step = progress_steps(progress)
 
         def index_built() -> None:
             progress.update(built, total=1, completed=1)
             progress.start_task(task)
 
-        scores = evaluate_kb(
+        scores, bot = evaluate_kb(
             articles,
             loaded,
             settings.bot,
             on_query=lambda _q, _a: progress.advance(task),
             on_built=index_built,
             tuned_models=settings.tuned_models_folder,
+            index_folder=settings.index_folder,
+            on_progress=on_step,
         )
     _print(f"{len(articles)} articles, {len(loaded)} queries", scores.as_dict(), as_json)
+    if not as_json:
+        calibration = bot.calibration
+        if settings.bot.threshold is not None:
+            console.print(f"Threshold {bot.threshold:.3f}, set in \\[bot] threshold.")
+        elif calibration is not None:
+            console.print(f"Calibrated {calibration.describe()}.")
+        else:
+            console.print(f"Threshold {bot.threshold:.3f}, the default (too few questions).")
 
 
 @app.command("signals")

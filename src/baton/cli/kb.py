@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from baton.cli.common import ConfigOption, console, err_console, settings_or_exit
+from baton.cli.common import ConfigOption, console, err_console, progress_steps, settings_or_exit
+
+if TYPE_CHECKING:
+    from baton.config import Settings
+    from baton.domain.articles import Article
 
 app = typer.Typer(no_args_is_help=True, help="Knowledge-base articles.")
 
@@ -54,6 +59,33 @@ def import_command(
 
     count = asyncio.run(run())
     console.print(f"Imported {count} articles from {path}.")
+    _prepare_index(settings, articles)
+
+
+def _prepare_index(settings: Settings, articles: list[Article]) -> None:
+    """Encode the articles and calibrate the threshold now, saved beside the database, so a
+    server (this one running, or the next to start) builds its index in a moment."""
+    from baton.bots.knowledge_base import KnowledgeBaseBot
+
+    if settings.bot_backend == "http" or settings.bot.retrieval == "hybrid":
+        return
+    with Progress(console=console) as progress:
+        bot = KnowledgeBaseBot(
+            articles,
+            settings.bot,
+            index_folder=settings.index_folder,
+            on_progress=progress_steps(progress),
+        )
+    calibration = bot.calibration
+    if settings.bot.threshold is not None:
+        console.print(f"Threshold {bot.threshold:.3f}, as \\[bot] threshold sets it.")
+    elif calibration is not None:
+        console.print(f"Calibrated {calibration.describe()}.", highlight=False)
+    else:
+        console.print(
+            f"Threshold {bot.threshold:.3f}, the default: too few questions to calibrate one "
+            "(add questions in your customers' words)."
+        )
 
 
 @app.command("list")

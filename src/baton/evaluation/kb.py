@@ -41,6 +41,9 @@ class KbScores:
 
     queries: int
     in_scope_accuracy: float
+    # Answerable queries whose article is ranked first, whatever the confidence.
+    in_scope_before_threshold: float
+    threshold: float
     oos_recall: float
     oos_precision: float
     auroc: float | None
@@ -84,19 +87,30 @@ def evaluate_kb(
     on_query: Callable[[KbQuery, Answer], None] | None = None,
     on_built: Callable[[], None] | None = None,
     tuned_models: Path | None = None,
-) -> KbScores:
+    index_folder: Path | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> tuple[KbScores, KnowledgeBaseBot]:
     """Ask the bot each query on its own (no history) and score its answers. `on_built` is
-    called once the index is built (hybrid retrieval may tune its model first)."""
-    bot = KnowledgeBaseBot(articles, settings, tuned_models=tuned_models)
+    called once the index is built (and its threshold calibrated, unless set)."""
+    bot = KnowledgeBaseBot(
+        articles,
+        settings,
+        tuned_models=tuned_models,
+        index_folder=index_folder,
+        on_progress=on_progress,
+    )
     if on_built is not None:
         on_built()
     elapsed: list[float] = []
     confidences: list[float] = []
-    right = answerable = caught = fallbacks = unanswerable = 0
+    right = ranked_first = answerable = caught = fallbacks = unanswerable = 0
     for query in queries:
         started = time.perf_counter()
-        answer = bot.respond(query.text)
+        ranking = bot.rank(query.text)
+        answer = bot.decide(ranking)
         elapsed.append(time.perf_counter() - started)
+        best = ranking.best
+        ranked_first += query.expect is not None and best is not None and best.id == query.expect
         confidences.append(answer.confidence)
         if query.expect is None:
             unanswerable += 1
@@ -109,9 +123,11 @@ def evaluate_kb(
             on_query(query, answer)
     times_ms = np.asarray(elapsed or [0.0]) * 1000
     is_unanswerable = np.asarray([q.expect is None for q in queries], dtype=bool)
-    return KbScores(
+    scores = KbScores(
         queries=len(queries),
         in_scope_accuracy=_share(right, answerable),
+        in_scope_before_threshold=_share(ranked_first, answerable),
+        threshold=bot.threshold,
         oos_recall=_share(caught, unanswerable),
         oos_precision=_share(caught, fallbacks),
         # Low confidence should flag the unanswerable ones: score them by 1 - confidence.
@@ -119,6 +135,7 @@ def evaluate_kb(
         p50_ms=float(np.percentile(times_ms, 50)),
         p99_ms=float(np.percentile(times_ms, 99)),
     )
+    return scores, bot
 
 
 def auroc(scores: np.ndarray, positive: np.ndarray) -> float | None:

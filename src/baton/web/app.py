@@ -249,7 +249,7 @@ def create_app(
                 checks["redis"] = f"failing: {type(exc).__name__}"
         ready = all(value == "ok" for value in checks.values())
         # Not a readiness check: the bot answers by word matching meanwhile.
-        bot = "building the hybrid index" if getattr(app.state.ctx.bot, "building", False) else "ok"
+        bot = "building the index" if getattr(app.state.ctx.bot, "building", False) else "ok"
         return JSONResponse(
             {"status": "ready" if ready else "not ready", "checks": checks, "bot": bot},
             status_code=200 if ready else 503,
@@ -364,18 +364,18 @@ async def _count_backlog(ctx: ServiceContext) -> None:
 
 
 async def _build_hybrid_index(ctx: ServiceContext, articles: list[Article]) -> None:
-    """Build the hybrid index off the event loop; the bot answers by BM25 until it is in."""
+    """Build the full index off the event loop; the bot answers by BM25 until it is in."""
     reload = getattr(ctx.bot, "reload", None)
     if reload is None:
         return
-    log.info("building the hybrid index (tuning the model on a new knowledge base takes minutes)")
+    log.info("building the knowledge-base index (encoding or tuning on new articles takes a while)")
     started = time.monotonic()
     try:
         await _in_daemon_thread(reload, articles)
     except Exception:
-        log.exception("building the hybrid index failed; answering by word matching only")
+        log.exception("building the knowledge-base index failed; answering by word matching only")
         return
-    log.info("hybrid index ready after %.0f s", time.monotonic() - started)
+    log.info("knowledge-base index ready after %.0f s", time.monotonic() - started)
 
 
 async def _in_daemon_thread(function: Callable[..., object], *args: object) -> None:
