@@ -90,7 +90,7 @@ async def test_a_claim_while_the_bot_asks_for_an_email_silences_the_bot(
     async with serve(race_settings(database_url, SECRET), SlowBot()) as served:
         bob = await served.add_agent("Bob")
         async with signed_in(served, "Bob", online=False) as console:
-            for trial in range(TRIALS * 4):
+            for trial in range(TRIALS * 2):
                 conversation_id, token = await served.conversation()
                 async with widget(served, conversation_id, token) as socket:
                     # Nobody online: the bot hands over by email and asks for an address.
