@@ -221,7 +221,7 @@ async def test_without_tuning_the_general_model_is_used(tunes: list[int], tmp_pa
     bot = KnowledgeBaseBot(TINY, settings, tuned_models=tmp_path)
     assert tunes == []
     assert list(tmp_path.iterdir()) == []
-    index: Any = bot._ranker
+    index: Any = bot._index.ranker
     assert index._model is load_model(None)
     texts = [t for a in TINY for t in (a.title, *a.questions)]
     general = load_model(None).encode(texts, normalize_embeddings=True)
