@@ -481,3 +481,30 @@ def test_bot_answers_render_markdown_safely(browser: Browser, baton: BatonServer
         )
     finally:
         context.close()
+
+
+def test_talk_to_a_person_is_offered_from_the_first_answer_and_hands_over(
+    browser: Browser, baton: BatonServer
+) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(baton.url + "/")
+        open_widget(page)
+        person = page.get_by_role("button", name="Talk to a person")
+        # Not before the bot has said anything: there is nothing to escape from yet.
+        expect(person).to_be_hidden()
+        say(page, "How do I create an account?")
+        expect(chat_log(page).locator(".msg.bot")).to_have_count(1, timeout=WAIT_MS)
+        expect(person).to_be_visible(timeout=WAIT_MS)
+        person.click()
+        status = chat_status(page)
+        expect(status).to_have_text(
+            re.compile("Waiting for our team|reply by email|chatting with our team|is here"),
+            timeout=WAIT_MS,
+        )
+        expect(person).to_be_hidden()
+        # The bot handed over without a second question or an offer to accept.
+        expect(page.get_by_role("button", name="Yes please")).to_be_hidden()
+    finally:
+        context.close()

@@ -24,6 +24,7 @@ from baton.services.errors import InvalidInput, NotFound
 from baton.services.events import events_since
 from baton.services.handoffs import claim_conversation, escalate, resolve_conversation
 from baton.store.tables import Message, OutboxJob
+from tests.conftest import ScriptedBot
 
 
 async def _start(ctx: ServiceContext) -> tuple[str, str]:
@@ -54,6 +55,36 @@ async def test_an_unknown_question_gets_an_honest_fallback(ctx: ServiceContext) 
     reply = (await list_messages(ctx, conversation_id))[-1]
     assert reply.author == "bot" and reply.meta["outcome"] == "fallback"
     assert "don't want to guess" in reply.body
+
+
+@pytest.mark.parametrize("offer_open", [False, True])
+async def test_talk_to_a_person_hands_over_whatever_the_words(
+    ctx: ServiceContext, bot: ScriptedBot, offer_open: bool
+) -> None:
+    conversation_id, _ = await _start(ctx)
+    first = await receive_customer_message(ctx, conversation_id, "What are your opening hours?")
+    assert first.bot_job_id is not None
+    await ctx.jobs.run_job(first.bot_job_id)
+    if offer_open:
+        opened = await receive_customer_message(ctx, conversation_id, "Can you paint my house?")
+        assert opened.bot_job_id is not None
+        await ctx.jobs.run_job(opened.bot_job_id)
+        assert (await require_conversation(ctx, conversation_id)).state == "offered"
+    asked_bot = len(bot.calls)
+    # Words that read as no ask at all: the control, not the words, asks for a person.
+    pressed = await receive_customer_message(
+        ctx, conversation_id, "ok", client_id="press-1", asks_for_person=True
+    )
+    assert pressed.bot_job_id is not None
+    await ctx.jobs.run_job(pressed.bot_job_id)
+    conversation = await require_conversation(ctx, conversation_id)
+    assert conversation.state in ("queued", "collecting", "ticket")
+    assert len(bot.calls) == asked_bot  # the bot was not asked to answer "ok"
+    messages = await list_messages(ctx, conversation_id)
+    customer = next(m for m in messages if m.id == pressed.message.id)
+    assert customer.meta["asks_for_person"] is True
+    assert customer.meta["decision"]["reasons"] == ["explicit_request"]
+    assert messages[-1].author == "bot" and messages[-1].meta.get("handoff")
 
 
 async def test_a_retried_send_is_stored_once(ctx: ServiceContext) -> None:

@@ -218,14 +218,22 @@ class _Incoming:
     body: str
     client_id: str | None
     received_at: datetime
+    asks_for_person: bool = False
 
 
 async def receive_customer_message(
-    ctx: ServiceContext, conversation_id: str, text: str, *, client_id: str | None = None
+    ctx: ServiceContext,
+    conversation_id: str,
+    text: str,
+    *,
+    client_id: str | None = None,
+    asks_for_person: bool = False,
 ) -> ReceivedMessage:
     """Store the customer's message and ask for the bot's answer when the bot holds the chat.
 
-    Messages that arrive together are stored in one transaction (`runtime.batching`)."""
+    `asks_for_person`: sent by the widget's "Talk to a person" control; the dialogue hands the
+    conversation over without reading the words. Messages that arrive together are stored in
+    one transaction (`runtime.batching`)."""
     # Card numbers are masked before anything stores, logs, mails or forwards the text.
     body = redact_card_numbers(text.strip())
     if not body:
@@ -235,7 +243,7 @@ async def receive_customer_message(
             f"message is longer than {ctx.settings.limits.max_message_chars} characters",
             code="message_too_long",
         )
-    incoming = _Incoming(conversation_id, body, client_id, ctx.clock.now())
+    incoming = _Incoming(conversation_id, body, client_id, ctx.clock.now(), asks_for_person)
     batcher = ctx.batchers.get(CUSTOMER_MESSAGES)
     if batcher is None:
         batcher = ctx.batchers[CUSTOMER_MESSAGES] = Batcher(partial(_store_messages, ctx))
@@ -322,7 +330,7 @@ async def _store_batch(
                 "body": item.body,
                 "client_id": item.client_id,
                 "internal": False,
-                "meta": {},
+                "meta": {"asks_for_person": True} if item.asks_for_person else {},
                 "created_at": item.received_at,
             }
             rows_to_insert.append(row)

@@ -88,7 +88,7 @@ async def reply_to_customer(ctx: ServiceContext, conversation_id: str, message_i
 
 
 def _needs_bot(ctx: ServiceContext, snapshot: _Snapshot) -> bool:
-    if _gives_only_an_email(ctx, snapshot):
+    if _pressed_talk_to_a_person(snapshot) or _gives_only_an_email(ctx, snapshot):
         return False
     if snapshot.state is ControlState.BOT:
         return True
@@ -105,6 +105,13 @@ def offer_reply(text: str) -> str:
     if reply == "question" and not asks_about_offer(text):
         return "unclear"
     return reply
+
+
+def _pressed_talk_to_a_person(snapshot: _Snapshot) -> bool:
+    """The widget's "Talk to a person" control sent this message: no words to read."""
+    return snapshot.state in (ControlState.BOT, ControlState.OFFERED) and bool(
+        snapshot.message.meta.get("asks_for_person")
+    )
 
 
 def _gives_only_an_email(ctx: ServiceContext, snapshot: _Snapshot) -> bool:
@@ -200,6 +207,8 @@ async def _apply(
         step = _Step(ctx, tx, conversation, contact, snapshot)
         if state is ControlState.COLLECTING:
             await step.collect_email()
+        elif _pressed_talk_to_a_person(snapshot):
+            await step.hand_over_on_request()
         elif _gives_only_an_email(ctx, snapshot) and contact is not None and contact.email:
             await step.say(
                 ctx.scripts.render("email_updated", email=contact.email, first_name=step.first_name)
@@ -327,6 +336,25 @@ class _Step:
                 self.ctx.scripts.render("offer_explained", first_name=self.first_name),
                 offer=True,
             )
+
+    async def hand_over_on_request(self) -> None:
+        """The customer pressed "Talk to a person": a handoff now, as asked, no hoops."""
+        pressed = Signal(
+            SignalKind.EXPLICIT_ASK,
+            ReasonCategory.EXPLICIT_REQUEST,
+            self.ctx.settings.policy.escalate_threshold,
+            'pressed "Talk to a person"',
+        )
+        decision = PolicyDecision(
+            DecisionKind.ESCALATE,
+            pressed.weight,
+            (ReasonCategory.EXPLICIT_REQUEST,),
+            (pressed,),
+            "asked for a person",
+        )
+        self.record_decision(decision)
+        self.conversation.meta = {**self.conversation.meta, "offer": None}
+        await self.hand_over(decision, {})
 
     async def hand_over(self, decision: PolicyDecision, meta: dict[str, Any]) -> None:
         start = await start_handoff(

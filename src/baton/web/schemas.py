@@ -112,6 +112,10 @@ class MessageCreate(InputModel):
         pattern=r"^[A-Za-z0-9_-]{1,64}$",
         description="The client's id for this message; a retry with the same id is stored once.",
     )
+    asks_for_person: bool = Field(
+        False,
+        description='Sent by the "Talk to a person" control: hand the conversation to the team.',
+    )
 
 
 class MessagePublic(BaseModel):

@@ -80,6 +80,7 @@ class Hint(InputModel):
     text: str | None = Field(None, max_length=20000)
     client_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
     conversation_id: str | None = Field(None, max_length=64)
+    asks_for_person: bool = False
 
 
 def origin_allowed(ctx: ServiceContext, origin: str | None, *, widget: bool) -> bool:
@@ -361,7 +362,11 @@ async def _widget_frames(socket: WebSocket, ctx: ServiceContext, conversation_id
                 continue
             try:
                 received = await receive_customer_message(
-                    ctx, conversation_id, frame.text, client_id=frame.client_id
+                    ctx,
+                    conversation_id,
+                    frame.text,
+                    client_id=frame.client_id,
+                    asks_for_person=frame.asks_for_person,
                 )
             except UserError as exc:
                 await socket.send_json({"type": "error", "code": exc.code, "message": exc.message})

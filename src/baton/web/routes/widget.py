@@ -138,7 +138,11 @@ async def post_message(
         60,
     )
     received = await receive_customer_message(
-        ctx, conversation.id, body.text, client_id=body.client_id
+        ctx,
+        conversation.id,
+        body.text,
+        client_id=body.client_id,
+        asks_for_person=body.asks_for_person,
     )
     if received.bot_job_id is not None:
         # The fast path: answer now instead of waiting for the runner's next pass.

@@ -292,8 +292,13 @@
     .send svg { width: 20px; height: 20px; }
     .foot {
       margin: 0; padding: 0 14px 8px; font-size: 11px; color: #8a918d; background: var(--paper);
-      text-align: center;
+      display: flex; justify-content: center; align-items: baseline; gap: 10px; flex-wrap: wrap;
     }
+    .person {
+      border: 0; background: none; padding: 0; color: var(--accent); font: inherit;
+      font-weight: 600; text-decoration: underline; cursor: pointer;
+    }
+    .person[hidden] { display: none; }
     .sr-only {
       position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden;
       clip: rect(0 0 0 0); white-space: nowrap; border: 0;
@@ -356,7 +361,8 @@
             placeholder="Write a message…" enterkeyhint="send"></textarea>
           <button class="send" type="submit" aria-label="Send message">${ICON_SEND}</button>
         </form>
-        <p class="foot">Enter to send · Shift+Enter for a new line</p>
+        <p class="foot"><span>Enter to send · Shift+Enter for a new line</span>
+          <button class="person" type="button" hidden>Talk to a person</button></p>
       </section>
     </div>
   `;
@@ -393,6 +399,7 @@
     form: $(".compose"),
     input: $("textarea"),
     send: $(".send"),
+    person: $(".person"),
   };
   ui.title.textContent = TITLE;
 
@@ -814,6 +821,7 @@
     const when = timeLabel(message.created_at);
     if (when) item.title = when;
     insertInOrder(item, message.id);
+    if (message.author === "bot") updatePersonControl();
     if (Array.isArray(message.actions) && message.actions.indexOf("rate") >= 0) {
       item.appendChild(buildRating());
     }
@@ -910,11 +918,22 @@
     } else if (!ui.avatar.querySelector("svg")) {
       ui.avatar.innerHTML = ICON_CHAT; // fixed markup
     }
+    updatePersonControl();
     const hideChoices = state !== "offered";
     if (ui.choices.hidden !== hideChoices) {
       ui.choices.hidden = hideChoices;
       scrollToEnd(); // the quick answers take room from the message list
     }
+  }
+
+  /**
+   * "Talk to a person" is there whenever the bot holds the chat, from its first reply on: a
+   * customer who wants a human never has to find the right words.
+   */
+  function updatePersonControl() {
+    const botHolds = state === "bot" || state === "offered" || state === "resolved";
+    const botReplied = ui.log.querySelector('li[data-id][data-author="bot"]') !== null;
+    ui.person.hidden = !(botHolds && botReplied);
   }
 
   function showAgentTyping(name) {
@@ -955,7 +974,7 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  function send(text) {
+  function send(text, asksForPerson = false) {
     text = text.trim();
     if (!text) return;
     clearError();
@@ -967,7 +986,7 @@
     element.appendChild(meta);
     ui.log.appendChild(element);
     scrollToEnd();
-    pending.set(clientId, { text, element, timer: null, failed: false });
+    pending.set(clientId, { text, asksForPerson, element, timer: null, failed: false });
     deliver(clientId);
   }
 
@@ -986,7 +1005,9 @@
       return;
     }
     if (!pending.has(clientId)) return;
-    if (sendFrame({ type: "message", text: item.text, client_id: clientId })) {
+    const frame = { type: "message", text: item.text, client_id: clientId };
+    if (item.asksForPerson) frame.asks_for_person = true;
+    if (sendFrame(frame)) {
       item.timer = setTimeout(() => deliverOverHttp(clientId), SOCKET_SEND_GRACE_MS);
       return;
     }
@@ -1001,7 +1022,9 @@
       const posted = await api(
         "POST",
         "/api/conversations/" + session.conversation_id + "/messages",
-        { text: item.text, client_id: clientId },
+        item.asksForPerson
+          ? { text: item.text, client_id: clientId, asks_for_person: true }
+          : { text: item.text, client_id: clientId },
       );
       renderMessage(posted.message);
       (posted.replies || []).forEach((reply) => renderMessage(reply));
@@ -1129,6 +1152,11 @@
     if (ui.input.value.trim() && now - lastTypingSent > TYPING_EVERY_MS) {
       if (sendFrame({ type: "typing" })) lastTypingSent = now;
     }
+  });
+
+  ui.person.addEventListener("click", () => {
+    ui.person.hidden = true; // one press is enough; the state that follows decides the rest
+    send("I'd like to talk to a person, please.", true);
   });
 
   ui.choices.addEventListener("click", (event) => {
