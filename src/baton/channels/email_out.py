@@ -483,6 +483,31 @@ def build_team_update_email(
     return _finish(message)
 
 
+def build_team_note(
+    content: EscalationContent,
+    settings: EmailSettings,
+    *,
+    key: str,
+    text: str,
+    sent_at: datetime | None = None,
+) -> EmailMessage:
+    """A short note in the escalation's thread (such as who resolved it), plain text; `key`
+    names the note in its Message-ID, so a retry sends the same one."""
+    root = escalation_message_id(content.handoff_id, settings)
+    message = _new_message(
+        f"<{safe_id(key)}-{safe_id(content.handoff_id)}@{settings.reply_domain}>", sent_at
+    )
+    _set_subject(message, reply_subject(escalation_subject(content)))
+    message["From"] = _from_mailbox(settings)
+    message["To"] = settings.support_address
+    message["Reply-To"] = reply_address(content.reply_token, settings)
+    message["In-Reply-To"] = root
+    message["References"] = root
+    _mark_automatic(message)
+    message.set_content(clean_body_text(text))
+    return _finish(message)
+
+
 def build_customer_confirmation(
     content: EscalationContent, settings: EmailSettings, *, sent_at: datetime | None = None
 ) -> EmailMessage:

@@ -50,6 +50,7 @@ from baton.services.inbound_notices import leaked_brief
 from baton.services.presence import is_online, online_clause, touch
 from baton.services.promise_words import word_promise
 from baton.services.satisfaction import ask_for_rating
+from baton.services.team_updates import enqueue_team_closing
 from baton.store.database import AsyncSession
 from baton.store.tables import Agent, Contact, Conversation, Handoff, Message
 
@@ -739,6 +740,7 @@ async def _close(
             handoff.closed_at = now
             if resolved:
                 await ask_for_rating(ctx, tx, conversation, handoff, now)
+                await enqueue_team_closing(ctx, tx, handoff, agent, now)
         tx.on_commit(
             Event(
                 "conversation.resolved" if resolved else "conversation.handed_back",

@@ -1,0 +1,101 @@
+"""A team working from its inbox resolves a conversation by replying `#resolve`.
+
+The command comes in an emailed reply (`services.email.post_email_reply` finds it); the rest of
+the reply goes to the customer through `send_agent_reply`, and the conversation is resolved
+through `resolve_conversation`: the same functions as the console, so the customer gets the
+same resolution (the satisfaction question in the chat and by email) and the team's thread its
+confirmation (`services.team_updates.enqueue_team_closing`). Who may act is the rule for an
+agent's emailed reply: an active agent, writing to the team's reply address or vouched for by
+the receiving server (docs/handoff.md, "Working from the inbox").
+"""
+
+from __future__ import annotations
+
+from baton.domain.mail_commands import COMMAND_HELP, MailAction, MailCommand
+from baton.domain.switchboard import ControlState
+from baton.services.context import ServiceContext
+from baton.services.errors import Conflict, UserError
+from baton.services.handoffs import resolve_conversation, send_agent_reply
+from baton.store.tables import Conversation
+
+
+class CommandRefused(Conflict):
+    """The command was not carried out; `posted` when the reply's text reached the customer
+    before the command failed (the conversation changed hands meanwhile)."""
+
+    code = "command_refused"
+
+    def __init__(self, message: str, *, posted: bool = False) -> None:
+        super().__init__(message)
+        self.posted = posted
+
+
+async def act_on_mail_command(
+    ctx: ServiceContext,
+    conversation_id: str,
+    command: MailCommand,
+    *,
+    sender: str,
+    acting: str | None,
+    proven: bool,
+) -> bool:
+    """A team member's command by email: their text to the customer, then the command.
+
+    `acting` is the active agent the sender's address belongs to, `proven` whether the mail
+    shows that agent sent it. Returns whether text was sent to the customer; raises
+    CommandRefused, with why, when nothing was done."""
+    if command.action is None:
+        raise CommandRefused(
+            f"#{command.word} is not a command; the command Baton knows is {COMMAND_HELP}, "
+            "alone on the first line of your reply"
+        )
+    if not command.alone:
+        raise CommandRefused(
+            f"#{command.word} must stand alone on the first line of your reply, with your "
+            "text for the customer (if any) on the lines below it"
+        )
+    if acting is None:
+        raise CommandRefused(
+            f"{sender} is not an agent of the team, and only the team's agents can "
+            f"#{command.word} a conversation by email"
+        )
+    if not proven:
+        raise CommandRefused(
+            f"nothing shows that {sender} sent this email: a command is carried out when it "
+            "replies to the team's email (whose address only the team receives), or when the "
+            "receiving mail server vouches for the sender"
+        )
+    await _require_team_holds(ctx, conversation_id)
+    posted = False
+    if command.rest:
+        try:
+            await send_agent_reply(ctx, conversation_id, command.rest, acting=acting)
+        except UserError as exc:
+            reason = f"the text of your reply could not be sent: {exc.message}"
+            raise CommandRefused(reason) from exc
+        posted = True
+    if command.action is MailAction.RESOLVE:
+        try:
+            await resolve_conversation(ctx, conversation_id, acting=acting)
+        except UserError as exc:
+            if posted:
+                raise CommandRefused(
+                    "your text reached the customer, but the conversation was not resolved: "
+                    f"{exc.message}",
+                    posted=True,
+                ) from exc
+            raise CommandRefused(exc.message) from exc
+    return posted
+
+
+async def _require_team_holds(ctx: ServiceContext, conversation_id: str) -> None:
+    async with ctx.sessions() as session:
+        conversation = await session.get(Conversation, conversation_id)
+    state = conversation.state if conversation is not None else None
+    if state == ControlState.RESOLVED:
+        raise CommandRefused("the conversation is already resolved")
+    if state not in (ControlState.TICKET, ControlState.AGENT):
+        raise CommandRefused(
+            "the conversation is not with the team any more (the bot is answering the "
+            "customer), so there is nothing to resolve"
+        )
