@@ -56,6 +56,7 @@ from baton.services.inbound_notices import (
     render_inbound_notice,
     team_address,
 )
+from baton.services.mail_commands import resolve_link
 from baton.services.satisfaction import rating_link
 from baton.services.team_updates import (
     TEAM_CLOSING_JOB,
@@ -114,7 +115,9 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
         view = await handoff_brief(ctx, str(payload["handoff_id"]))
         # The team replies to an address of its own, which the customer never sees.
         content = dataclasses.replace(
-            escalation_content(view), reply_token=team_reply_token(ctx, view.reply_token)
+            escalation_content(view),
+            reply_token=team_reply_token(ctx, view.reply_token),
+            resolve_url=resolve_link(ctx, view.conversation_id, view.handoff_id, ctx.clock.now()),
         )
         message = build_escalation_email(content, settings, sent_at=ctx.clock.now())
         await send(message, "escalation", view.conversation_id)
@@ -132,6 +135,7 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
             escalation_content(view),
             reply_token=team_reply_token(ctx, view.reply_token),
             transcript=[TranscriptLine(line.at, who, line.text) for line in update.lines],
+            resolve_url=resolve_link(ctx, view.conversation_id, view.handoff_id, ctx.clock.now()),
         )
         message = build_team_update_email(
             content, settings, after=update.after, sent_at=ctx.clock.now()

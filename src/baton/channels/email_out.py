@@ -105,6 +105,8 @@ class EscalationContent:
     reply_token: str
     handoff_id: str
     timezone: tzinfo = field(default=UTC)
+    # The team's emails only: the signed link that opens the Resolve page.
+    resolve_url: str = ""
 
 
 # --- sanitising -------------------------------------------------------------------------------
@@ -359,6 +361,7 @@ def _escalation_view(content: EscalationContent) -> dict[str, object]:
         "promise_text": one_line(content.promise_text, 200),
         "console_url": content.console_url,
         "console_link": _web_link(content.console_url),
+        "resolve_link": _web_link(content.resolve_url),
         "first_name": _first_name(content.customer_name),
     }
 

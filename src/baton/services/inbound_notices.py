@@ -90,5 +90,10 @@ async def leaked_brief(ctx: ServiceContext, conversation_id: str, text: str) -> 
                 select(Handoff.summary).where(Handoff.conversation_id == conversation_id)
             )
         ).all()
-    distinctive = [*summaries, console_url(ctx, conversation_id)]
+    # The Resolve link (`services.mail_commands.resolve_link`) is the team's alone too.
+    distinctive = [
+        *summaries,
+        console_url(ctx, conversation_id),
+        f"{ctx.settings.public_url}/resolve/",
+    ]
     return bool(brief_lines_in(text, distinctive=distinctive))
