@@ -183,3 +183,15 @@ def test_a_resolve_from_the_console_is_told_in_the_teams_thread_too(
     ]
     assert closing["In-Reply-To"] == escalation["Message-ID"]
     assert closing.get_content().startswith("Resolved by kim@lumen.example at 10:00 UTC")
+
+
+def test_a_customers_line_that_merely_starts_like_a_command_is_posted_as_written(
+    client: TestClient,
+) -> None:
+    conversation_id, auth = _escalate(client)
+    text = "#resolved it myself, thanks!"
+    mail = _mail(_token(client, conversation_id), "Ana Lima <ana@example.com>", text)
+    assert _post(client, mail).json() == {"status": "posted"}
+    chat = _chat(client, conversation_id, auth)
+    assert chat["state"] == "ticket"
+    assert text in [m["body"] for m in chat["messages"] if m["author"] == "customer"]

@@ -270,6 +270,9 @@ async def post_email_reply(
     # or vouched for by that server.
     proven = (via_team and (passed or not authentication_checked)) or passed
     command = read_mail_command(body)
+    if command is not None and not command.alone and agent is None:
+        # "#resolved my problem, thanks!" from the customer is their words, not a command.
+        command = None
     if command is not None:
         try:
             await act_on_mail_command(
