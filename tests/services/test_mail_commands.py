@@ -4,6 +4,7 @@ with a clear reason to its sender otherwise, and nothing changed then."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -11,10 +12,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from baton.domain.reasons import ReasonCategory
 from baton.runtime.clock import FrozenClock
 from baton.services import agents, handoffs
-from baton.services.email import team_reply_token
+from baton.services.context import ServiceContext
+from baton.services.conversations import ContactIn, start_conversation
+from baton.services.email import post_email_reply, team_reply_token
+from baton.store.tables import Agent, Conversation, Message, OutboxJob
 from tests.channels.smtp_server import SmtpTestServer, running_smtp_server
 from tests.conftest import MONDAY_10
 from tests.web.test_email_flow import _app, _ctx, _escalate, _post, _run_jobs, _token
@@ -195,3 +201,44 @@ def test_a_customers_line_that_merely_starts_like_a_command_is_posted_as_written
     chat = _chat(client, conversation_id, auth)
     assert chat["state"] == "ticket"
     assert text in [m["body"] for m in chat["messages"] if m["author"] == "customer"]
+
+
+async def test_two_agents_resolving_by_mail_at_once_resolve_it_once(ctx: ServiceContext) -> None:
+    sam = await agents.create_agent(ctx, email="sam@shop.example", name="Sam", password="0" * 10)
+    kim = await agents.create_agent(ctx, email="kim@shop.example", name="Kim", password="0" * 10)
+    started = await start_conversation(ctx, contact=ContactIn(name="Ana", email="ana@example.com"))
+    conversation_id = started.conversation.id
+    await handoffs.escalate(ctx, conversation_id, [ReasonCategory.EXPLICIT_REQUEST])
+    async with ctx.sessions() as session:
+        conversation = await session.get(Conversation, conversation_id)
+        assert conversation is not None and conversation.state == "ticket"
+        token = team_reply_token(ctx, conversation.reply_token or "")
+
+    async def resolve_as(agent: Agent) -> str:
+        return await post_email_reply(
+            ctx,
+            tokens=(token,),
+            sender=agent.email,
+            text=f"#resolve\n\nAll done, from {agent.name}.",
+            raw="",
+            subject="Re: Chat escalation",
+            message_id=make_msgid(),
+            automatic_reason=None,
+        )
+
+    outcomes = await asyncio.gather(resolve_as(sam), resolve_as(kim))
+    assert sorted(outcomes) == ["held", "posted"]
+    async with ctx.sessions() as session:
+        conversation = await session.get(Conversation, conversation_id)
+        assert conversation is not None and conversation.state == "resolved"
+        said = (
+            await session.scalars(
+                select(Message.body).where(
+                    Message.conversation_id == conversation_id, Message.author == "agent"
+                )
+            )
+        ).all()
+        kinds = (await session.scalars(select(OutboxJob.kind))).all()
+    assert len(said) == 1  # the second agent's text never went out
+    assert kinds.count("rating_email") == 1
+    assert kinds.count("inbound_notice") == 1  # the second agent hears it was already done

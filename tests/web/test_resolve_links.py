@@ -52,7 +52,9 @@ def _plain(mail: EmailMessage) -> str:
 
 
 def _link(client: TestClient, smtp: SmtpTestServer, nth: int = -1) -> str:
-    escalations = [m for m in _team_mails(smtp) if "escalation" in str(m["Message-ID"])]
+    # Sending is at least once: a mail client shows one email per Message-ID.
+    by_id = {str(m["Message-ID"]): m for m in _team_mails(smtp) if "escalation" in m["Message-ID"]}
+    escalations = list(by_id.values())
     [line] = [
         line
         for line in _plain(escalations[nth]).splitlines()

@@ -205,7 +205,7 @@ async def post_email_reply(
     ) -> Literal["posted", "held"]:
         # Nothing held goes unnoticed: its sender (a participant) or else the team hears why.
         notify = None
-        if status == "held" or reason:
+        if status == "held":
             notify = sender if tell_sender else team_address(ctx.settings.email)
         await record_mail(
             ctx,
@@ -286,11 +286,9 @@ async def post_email_reply(
         except CommandRefused as exc:
             # Whoever sent it hears why, as a command is a person's deliberate act.
             return await keep(
-                "posted" if exc.posted else "held",
+                "held",
                 conversation.id,
-                exc.message
-                if exc.posted
-                else f"{exc.message}. Nothing was changed, and the customer has seen nothing",
+                f"{exc.message}. Nothing was changed, and the customer has seen nothing",
                 tell_sender=True,
                 about="command",
             )

@@ -1,10 +1,11 @@
 """A team working from its inbox resolves a conversation by replying `#resolve`.
 
-The command comes in an emailed reply (`services.email.post_email_reply` finds it); the rest of
-the reply goes to the customer through `send_agent_reply`, and the conversation is resolved
-through `resolve_conversation`: the same functions as the console, so the customer gets the
-same resolution (the satisfaction question in the chat and by email) and the team's thread its
-confirmation (`services.team_updates.enqueue_team_closing`). Who may act is the rule for an
+The command comes in an emailed reply (`services.email.post_email_reply` finds it). The
+conversation is resolved through `resolve_conversation`, the console's own function, with the
+rest of the reply as the agent's last reply to the customer in the same transaction (both or
+neither): the customer gets the same resolution (the satisfaction question in the chat and by
+email) and the team's thread its confirmation (`services.team_updates.enqueue_team_closing`).
+Who may act is the rule for an
 agent's emailed reply: an active agent, writing to the team's reply address or vouched for by
 the receiving server (docs/handoff.md, "Working from the inbox").
 
@@ -29,19 +30,14 @@ from baton.domain.switchboard import ControlState
 from baton.services.auth import Forbidden
 from baton.services.context import ServiceContext
 from baton.services.errors import Conflict, NotFound, UserError
-from baton.services.handoffs import resolve_conversation, send_agent_reply
+from baton.services.handoffs import resolve_conversation
 from baton.store.tables import Agent, Contact, Conversation, Handoff
 
 
 class CommandRefused(Conflict):
-    """The command was not carried out; `posted` when the reply's text reached the customer
-    before the command failed (the conversation changed hands meanwhile)."""
+    """The command was not carried out, and nothing was changed (its text not sent either)."""
 
     code = "command_refused"
-
-    def __init__(self, message: str, *, posted: bool = False) -> None:
-        super().__init__(message)
-        self.posted = posted
 
 
 async def act_on_mail_command(
@@ -52,12 +48,11 @@ async def act_on_mail_command(
     sender: str,
     acting: str | None,
     proven: bool,
-) -> bool:
-    """A team member's command by email: their text to the customer, then the command.
+) -> None:
+    """A team member's command by email, with their text (if any) to the customer.
 
     `acting` is the active agent the sender's address belongs to, `proven` whether the mail
-    shows that agent sent it. Returns whether text was sent to the customer; raises
-    CommandRefused, with why, when nothing was done."""
+    shows that agent sent it. Raises CommandRefused, with why, when nothing was done."""
     if command.action is None:
         raise CommandRefused(
             f"#{command.word} is not a command; the command Baton knows is {COMMAND_HELP}, "
@@ -80,26 +75,13 @@ async def act_on_mail_command(
             "receiving mail server vouches for the sender"
         )
     await _require_team_holds(ctx, conversation_id)
-    posted = False
-    if command.rest:
-        try:
-            await send_agent_reply(ctx, conversation_id, command.rest, acting=acting)
-        except UserError as exc:
-            reason = f"the text of your reply could not be sent: {exc.message}"
-            raise CommandRefused(reason) from exc
-        posted = True
     if command.action is MailAction.RESOLVE:
         try:
-            await resolve_conversation(ctx, conversation_id, acting=acting)
+            await resolve_conversation(
+                ctx, conversation_id, acting=acting, last_reply=command.rest or None
+            )
         except UserError as exc:
-            if posted:
-                raise CommandRefused(
-                    "your text reached the customer, but the conversation was not resolved: "
-                    f"{exc.message}",
-                    posted=True,
-                ) from exc
             raise CommandRefused(exc.message) from exc
-    return posted
 
 
 async def _require_team_holds(ctx: ServiceContext, conversation_id: str) -> None:
