@@ -1,21 +1,34 @@
 """The built-in SMTP receiver against a real SMTP client: hostile mail is refused without
-stalling the chats, and a client or sender that sends too fast is told to wait."""
+stalling the chats, a client or sender that sends too fast is told to wait, and a team that
+never opens the console handles a whole handoff from its inbox."""
 
 from __future__ import annotations
 
 import smtplib
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from baton.runtime.clock import FrozenClock
+from baton.services import agents
 from baton.services.email import list_mail
 from tests.channels.smtp_server import SmtpTestServer, free_port, running_smtp_server
 from tests.conftest import MONDAY_10
-from tests.web.test_email_flow import _app, _ctx, _escalate, _reply, _token
+from tests.web.test_email_flow import (
+    _app,
+    _ctx,
+    _escalate,
+    _escalation,
+    _reply,
+    _run_jobs,
+    _token,
+)
 
 REPLY_DOMAIN = "reply.lumen.example"
 
@@ -134,3 +147,104 @@ def test_one_connection_carries_only_so_many_mails(receiver: tuple[TestClient, i
             smtp.noop()
     if isinstance(refused.value, smtplib.SMTPSenderRefused):
         assert refused.value.smtp_code == 421
+
+
+def _from_team(to: str, sender: str, subject: str, text: str, quoted: str) -> bytes:
+    """A team member's reply from a mail client: new text on top, signature, quoted mail."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = f"Re: {subject}"
+    message["Message-ID"] = make_msgid()
+    quote = "\n".join(f"> {line}" for line in quoted.splitlines()[:5])
+    message.set_content(
+        f"{text}\n\n-- \nSam, Lumen & Loom support\n\n"
+        f"On Mon, 23 Nov 2026 at 10:00, Lumen & Loom <help@lumen.example> wrote:\n{quote}\n"
+    )
+    return bytes(message)
+
+
+def _plain(mail: EmailMessage) -> str:
+    return mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def test_a_handoff_handled_from_the_inbox_alone(
+    receiver: tuple[TestClient, int], smtp: SmtpTestServer
+) -> None:
+    client, port = receiver
+    ctx = _ctx(client)
+    clock: FrozenClock = ctx.clock  # type: ignore[assignment]
+    client.portal.call(  # type: ignore[union-attr]
+        lambda: agents.create_agent(
+            ctx, email="sam@lumen.example", name="Sam", password="0123456789"
+        )
+    )
+    conversation_id, auth = _escalate(client)
+
+    def chat() -> Any:
+        return client.get(f"/api/conversations/{conversation_id}", headers=auth).json()
+
+    def mails_to(address: str) -> list[EmailMessage]:
+        return [d.parsed() for d in smtp.handler.deliveries if address in d.rcpt_tos]
+
+    # The escalation email arrives, and says how to resolve from the inbox.
+    _run_jobs(client)
+    escalation = _escalation(smtp)
+    assert "#resolve" in _plain(escalation)
+    team = escalation["Reply-To"].addresses[0].addr_spec
+
+    # The team replies; the customer reads it in the chat and by email.
+    answer = _from_team(
+        team,
+        "Sam <sam@lumen.example>",
+        escalation["Subject"],
+        "Refund is on its way, Ana.",
+        _plain(escalation),
+    )
+    _send(port, answer, "sam@lumen.example", team)
+    last = chat()["messages"][-1]
+    assert (last["author"], last["body"]) == ("agent", "Refund is on its way, Ana.")
+    _run_jobs(client)
+    assert any(b"Refund is on its way" in m.as_bytes() for m in mails_to("ana@example.com"))
+
+    # The customer writes again; it reaches the team's thread.
+    clock.advance(timedelta(minutes=3))
+    client.post(
+        f"/api/conversations/{conversation_id}/messages",
+        json={"text": "Thanks! Will it be on the same card?"},
+        headers=auth,
+    )
+    clock.advance(timedelta(seconds=61))
+    _run_jobs(client)
+    [update] = mails_to("support@lumen.example")[1:]
+    assert update["In-Reply-To"] == escalation["Message-ID"]
+    assert "Will it be on the same card?" in _plain(update)
+
+    # The team resolves by mail, with a last word for the customer under the command.
+    resolve = _from_team(
+        update["Reply-To"].addresses[0].addr_spec,
+        "Sam <sam@lumen.example>",
+        update["Subject"],
+        "#Resolve\n\nYes, the same card, within five days.",
+        _plain(update),
+    )
+    _send(port, resolve, "sam@lumen.example", team)
+    state = chat()
+    assert state["state"] == "resolved"
+    bodies = [m["body"] for m in state["messages"]]
+    assert bodies[-2] == "Yes, the same card, within five days."
+    assert bodies[-1].startswith("How did we do, Ana?")  # the console's resolution flow
+    assert not any("#resolve" in body.lower() for body in bodies)
+
+    _run_jobs(client)
+    to_customer = mails_to("ana@example.com")
+    assert any(b"within five days" in m.as_bytes() for m in to_customer)
+    assert any(str(m["Subject"]) == "How did Lumen & Loom do?" for m in to_customer)
+    assert not any(b"#resolve" in m.as_bytes().lower() for m in to_customer)
+    # The team's thread is told who resolved it, and when.
+    closing = mails_to("support@lumen.example")[-1]
+    assert closing["In-Reply-To"] == escalation["Message-ID"]
+    assert closing["Subject"] == f"Re: {escalation['Subject']}"
+    assert _plain(closing).startswith(
+        "Resolved by sam@lumen.example at 10:04 UTC on Monday 23 November."
+    )

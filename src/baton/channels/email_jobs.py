@@ -23,6 +23,7 @@ from baton.channels.email_out import (
     build_escalation_email,
     build_notice,
     build_reply_email,
+    build_team_note,
     build_team_update_email,
     build_transport,
     confirmation_message_id,
@@ -55,8 +56,15 @@ from baton.services.inbound_notices import (
     render_inbound_notice,
     team_address,
 )
+from baton.services.mail_commands import resolve_link
 from baton.services.satisfaction import rating_link
-from baton.services.team_updates import TEAM_UPDATE_JOB, read_team_update, record_team_mail
+from baton.services.team_updates import (
+    TEAM_CLOSING_JOB,
+    TEAM_UPDATE_JOB,
+    read_team_update,
+    record_team_mail,
+    render_team_closing,
+)
 from baton.store.tables import Message
 
 log = logging.getLogger(__name__)
@@ -107,7 +115,9 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
         view = await handoff_brief(ctx, str(payload["handoff_id"]))
         # The team replies to an address of its own, which the customer never sees.
         content = dataclasses.replace(
-            escalation_content(view), reply_token=team_reply_token(ctx, view.reply_token)
+            escalation_content(view),
+            reply_token=team_reply_token(ctx, view.reply_token),
+            resolve_url=resolve_link(ctx, view.conversation_id, view.handoff_id, ctx.clock.now()),
         )
         message = build_escalation_email(content, settings, sent_at=ctx.clock.now())
         await send(message, "escalation", view.conversation_id)
@@ -125,12 +135,27 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
             escalation_content(view),
             reply_token=team_reply_token(ctx, view.reply_token),
             transcript=[TranscriptLine(line.at, who, line.text) for line in update.lines],
+            resolve_url=resolve_link(ctx, view.conversation_id, view.handoff_id, ctx.clock.now()),
         )
         message = build_team_update_email(
             content, settings, after=update.after, sent_at=ctx.clock.now()
         )
         await send(message, "team_update", view.conversation_id)
         await record_team_mail(ctx, update.handoff_id, update.through)
+
+    async def team_closing(payload: dict[str, Any]) -> None:
+        view = await handoff_brief(ctx, str(payload["handoff_id"]))
+        content = dataclasses.replace(
+            escalation_content(view), reply_token=team_reply_token(ctx, view.reply_token)
+        )
+        message = build_team_note(
+            content,
+            settings,
+            key="resolved",
+            text=render_team_closing(payload, ctx.hours.tz),
+            sent_at=ctx.clock.now(),
+        )
+        await send(message, "team_closing", view.conversation_id)
 
     async def confirmation(payload: dict[str, Any]) -> None:
         view = await handoff_brief(ctx, str(payload["handoff_id"]))
@@ -259,6 +284,7 @@ def register_email_jobs(ctx: ServiceContext, transport: MailTransport | None = N
     ctx.jobs.register(CONFIRMATION_EMAIL_JOB, confirmation)
     ctx.jobs.register(REPLY_EMAIL_JOB, reply)
     ctx.jobs.register(TEAM_UPDATE_JOB, team_update)
+    ctx.jobs.register(TEAM_CLOSING_JOB, team_closing)
 
 
 async def read_inbound_email(ctx: ServiceContext, raw: bytes) -> InboundMail:

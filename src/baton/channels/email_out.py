@@ -105,6 +105,8 @@ class EscalationContent:
     reply_token: str
     handoff_id: str
     timezone: tzinfo = field(default=UTC)
+    # The team's emails only: the signed link that opens the Resolve page.
+    resolve_url: str = ""
 
 
 # --- sanitising -------------------------------------------------------------------------------
@@ -359,6 +361,7 @@ def _escalation_view(content: EscalationContent) -> dict[str, object]:
         "promise_text": one_line(content.promise_text, 200),
         "console_url": content.console_url,
         "console_link": _web_link(content.console_url),
+        "resolve_link": _web_link(content.resolve_url),
         "first_name": _first_name(content.customer_name),
     }
 
@@ -480,6 +483,31 @@ def build_team_update_email(
         _TEXT.get_template("team_update.txt").render(view),
         _HTML.get_template("team_update.html").render(view),
     )
+    return _finish(message)
+
+
+def build_team_note(
+    content: EscalationContent,
+    settings: EmailSettings,
+    *,
+    key: str,
+    text: str,
+    sent_at: datetime | None = None,
+) -> EmailMessage:
+    """A short note in the escalation's thread (such as who resolved it), plain text; `key`
+    names the note in its Message-ID, so a retry sends the same one."""
+    root = escalation_message_id(content.handoff_id, settings)
+    message = _new_message(
+        f"<{safe_id(key)}-{safe_id(content.handoff_id)}@{settings.reply_domain}>", sent_at
+    )
+    _set_subject(message, reply_subject(escalation_subject(content)))
+    message["From"] = _from_mailbox(settings)
+    message["To"] = settings.support_address
+    message["Reply-To"] = reply_address(content.reply_token, settings)
+    message["In-Reply-To"] = root
+    message["References"] = root
+    _mark_automatic(message)
+    message.set_content(clean_body_text(text))
     return _finish(message)
 
 

@@ -17,6 +17,7 @@ BRIEF_MARKERS = (
     "Open the conversation:",
     "Reply to this email to answer",
     "Chat escalation from",
+    "Resolve without writing",
 )
 
 

@@ -119,6 +119,15 @@ class EmailSettings(BaseModel):
             "messages within this many seconds of the first go in one email."
         ),
     )
+    resolve_link_days: int = Field(
+        14,
+        ge=1,
+        le=90,
+        description=(
+            "The escalation email's Resolve link works for this many days; after that, the "
+            "team resolves by replying #resolve."
+        ),
+    )
     max_inbound_bytes: int = Field(
         10 * 1024 * 1024,
         ge=1024,

@@ -25,6 +25,7 @@ from typing import Literal
 from sqlalchemy import func, select, update
 
 from baton.domain.brief_guard import new_words
+from baton.domain.mail_commands import read_mail_command
 from baton.runtime.bus import Event
 from baton.runtime.jobs import enqueue_job
 from baton.services.context import ServiceContext, transaction
@@ -33,10 +34,12 @@ from baton.services.email_queue import HELD_REPLY_NOTICE_JOB, MAIL_JOB_KINDS
 from baton.services.errors import Conflict, InvalidInput, NotFound, UserError
 from baton.services.handoffs import send_agent_reply
 from baton.services.inbound_notices import (
+    NoticeAbout,
     enqueue_inbound_notice,
     leaked_brief,
     team_address,
 )
+from baton.services.mail_commands import CommandRefused, act_on_mail_command
 from baton.services.promise_words import state_promise
 from baton.store.database import AsyncSession
 from baton.store.tables import Agent, Contact, Conversation, Handoff, Mail, Message, OutboxJob
@@ -127,13 +130,15 @@ async def record_mail(
     subject: str | None = None,
     reason: str | None = None,
     notify: str | None = None,
+    about: NoticeAbout = "reply",
 ) -> None:
     """Keep a copy of a mail sent or received, with why it was held if it was; `notify`: the
-    address told why an inbound mail was not posted (its sender, or the team)."""
+    address told why an inbound mail was not posted, or its command not carried out (`about`):
+    its sender, or the team."""
     async with transaction(ctx) as tx:
         if notify:
             await enqueue_inbound_notice(
-                ctx, tx, to=notify, sender=sender, subject=subject, reason=reason
+                ctx, tx, to=notify, sender=sender, subject=subject, reason=reason, about=about
             )
         tx.session.add(
             Mail(
@@ -186,7 +191,8 @@ async def post_email_reply(
     from an address that is neither the customer's nor an agent's, an agent's reply without
     the evidence above (held for that agent to confirm), auto-replies and bounces, and mail
     past `max_inbound_per_hour` for one conversation (a loop). The same Message-ID posted again
-    is not posted twice.
+    is not posted twice. A reply whose first line is a command (`#resolve`) is acted on by
+    `services.mail_commands`, and its sender told when it was not.
     """
 
     async def keep(
@@ -195,6 +201,7 @@ async def post_email_reply(
         reason: str | None,
         *,
         tell_sender: bool = False,
+        about: NoticeAbout = "reply",
     ) -> Literal["posted", "held"]:
         # Nothing held goes unnoticed: its sender (a participant) or else the team hears why.
         notify = None
@@ -212,6 +219,7 @@ async def post_email_reply(
             subject=subject,
             reason=reason,
             notify=notify,
+            about=about,
         )
         return status
 
@@ -256,6 +264,35 @@ async def post_email_reply(
     participant = agent is not None or (
         contact is not None and (contact.email or "").lower() == sender.lower()
     )
+    domain = sender.rpartition("@")[2].lower()
+    passed = domain in authenticated_domains
+    # An agent's own mail: to the team's address (which the receiving server did not fail),
+    # or vouched for by that server.
+    proven = (via_team and (passed or not authentication_checked)) or passed
+    command = read_mail_command(body)
+    if command is not None and not command.alone and agent is None:
+        # "#resolved my problem, thanks!" from the customer is their words, not a command.
+        command = None
+    if command is not None:
+        try:
+            await act_on_mail_command(
+                ctx,
+                conversation.id,
+                command,
+                sender=sender,
+                acting=agent.id if agent is not None else None,
+                proven=proven,
+            )
+        except CommandRefused as exc:
+            # Whoever sent it hears why, as a command is a person's deliberate act.
+            return await keep(
+                "held",
+                conversation.id,
+                f"{exc.message}. Nothing was changed, and the customer has seen nothing",
+                tell_sender=True,
+                about="command",
+            )
+        return await keep("posted", conversation.id, None)
     if not body:
         return await keep(
             "held",
@@ -276,9 +313,7 @@ async def post_email_reply(
             if received.bot_job_id is not None:
                 ctx.jobs.wake()
         elif agent is not None:
-            domain = sender.rpartition("@")[2].lower()
-            passed = domain in authenticated_domains
-            if (via_team and (passed or not authentication_checked)) or passed:
+            if proven:
                 await send_agent_reply(ctx, conversation.id, body, acting=agent.id)
             else:
                 await _hold_for_agent(

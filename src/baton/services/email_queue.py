@@ -23,6 +23,7 @@ MAIL_JOB_KINDS = (
     HELD_REPLY_NOTICE_JOB,
     "inbound_notice",  # services.inbound_notices
     "team_update_email",  # services.team_updates
+    "team_closing_email",  # services.team_updates
 )
 # While the bot is still asking for the customer's email, wait a little so the escalation
 # carries it; the job runs regardless, so a customer who leaves is never lost.

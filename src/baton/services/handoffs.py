@@ -50,6 +50,7 @@ from baton.services.inbound_notices import leaked_brief
 from baton.services.presence import is_online, online_clause, touch
 from baton.services.promise_words import word_promise
 from baton.services.satisfaction import ask_for_rating
+from baton.services.team_updates import enqueue_team_closing
 from baton.store.database import AsyncSession
 from baton.store.tables import Agent, Contact, Conversation, Handoff, Message
 
@@ -566,6 +567,17 @@ async def send_agent_reply(
     ctx: ServiceContext, conversation_id: str, text: str, *, acting: str, internal: bool = False
 ) -> Message:
     """An agent writes to the customer (or, with `internal`, a note only agents see)."""
+    body = await _checked_reply(ctx, conversation_id, text, internal=internal)
+    now = ctx.clock.now()
+    async with transaction(ctx) as tx:
+        agent = await _require_agent(tx.session, acting)
+        conversation = await lock_conversation(tx.session, conversation_id)
+        return await _write_reply(ctx, tx, conversation, agent, body, now, internal=internal)
+
+
+async def _checked_reply(
+    ctx: ServiceContext, conversation_id: str, text: str, *, internal: bool = False
+) -> str:
     body = text.strip()
     if not body:
         raise InvalidInput("message is empty", code="empty_message")
@@ -577,36 +589,45 @@ async def send_agent_reply(
             "link), which is never sent to a customer: write the answer in your own words",
             code="internal_brief",
         )
-    now = ctx.clock.now()
-    async with transaction(ctx) as tx:
-        agent = await _require_agent(tx.session, acting)
-        conversation = await lock_conversation(tx.session, conversation_id)
-        if not internal and conversation.state not in (ControlState.AGENT, ControlState.TICKET):
-            raise Conflict("claim the conversation before replying")
-        if not internal:
-            require_holder(conversation, agent)
-        touch(agent, now)
-        message = Message(
-            conversation_id=conversation_id,
-            author="agent",
-            author_name=agent.name,
-            body=body,
-            internal=internal,
-            meta={"agent_id": agent.id},
-            created_at=now,
-        )
-        tx.session.add(message)
-        await tx.session.flush()
-        if not internal and conversation.state == ControlState.TICKET:
-            contact = await tx.session.get(Contact, conversation.contact_id)
-            if contact is not None and contact.email:
-                await enqueue_reply_email(ctx, tx, message)
-        if not internal:
-            await record_human_reply(tx, conversation, now)
-        conversation.updated_at = now
-        # The holder's own replies and notes need not reach every console.
-        holder = holder_of(conversation.state, conversation.assigned_agent_id)
-        tx.on_commit(message_event(message, holder=holder if holder == agent.id else None))
+    return body
+
+
+async def _write_reply(
+    ctx: ServiceContext,
+    tx: Transaction,
+    conversation: Conversation,
+    agent: Agent,
+    body: str,
+    now: datetime,
+    *,
+    internal: bool = False,
+) -> Message:
+    if not internal and conversation.state not in (ControlState.AGENT, ControlState.TICKET):
+        raise Conflict("claim the conversation before replying")
+    if not internal:
+        require_holder(conversation, agent)
+    touch(agent, now)
+    message = Message(
+        conversation_id=conversation.id,
+        author="agent",
+        author_name=agent.name,
+        body=body,
+        internal=internal,
+        meta={"agent_id": agent.id},
+        created_at=now,
+    )
+    tx.session.add(message)
+    await tx.session.flush()
+    if not internal and conversation.state == ControlState.TICKET:
+        contact = await tx.session.get(Contact, conversation.contact_id)
+        if contact is not None and contact.email:
+            await enqueue_reply_email(ctx, tx, message)
+    if not internal:
+        await record_human_reply(tx, conversation, now)
+    conversation.updated_at = now
+    # The holder's own replies and notes need not reach every console.
+    holder = holder_of(conversation.state, conversation.assigned_agent_id)
+    tx.on_commit(message_event(message, holder=holder if holder == agent.id else None))
     return message
 
 
@@ -705,19 +726,31 @@ async def hand_back_to_bot(ctx: ServiceContext, conversation_id: str, *, acting:
     await _close(ctx, conversation_id, SwitchboardEvent.HAND_BACK, acting=acting)
 
 
-async def resolve_conversation(ctx: ServiceContext, conversation_id: str, *, acting: str) -> None:
-    """The human side is finished; the handoff closes."""
-    await _close(ctx, conversation_id, SwitchboardEvent.RESOLVE, acting=acting)
+async def resolve_conversation(
+    ctx: ServiceContext, conversation_id: str, *, acting: str, last_reply: str | None = None
+) -> None:
+    """The human side is finished; the handoff closes. `last_reply`, a last word to the
+    customer (a `#resolve` email with text below it), is sent in the same step: both or
+    neither, so two agents resolving at once never both write to the customer."""
+    body = await _checked_reply(ctx, conversation_id, last_reply) if last_reply else None
+    await _close(ctx, conversation_id, SwitchboardEvent.RESOLVE, acting=acting, last_reply=body)
 
 
 async def _close(
-    ctx: ServiceContext, conversation_id: str, event: SwitchboardEvent, *, acting: str
+    ctx: ServiceContext,
+    conversation_id: str,
+    event: SwitchboardEvent,
+    *,
+    acting: str,
+    last_reply: str | None = None,
 ) -> None:
     now = ctx.clock.now()
     async with transaction(ctx) as tx:
         agent = await _require_agent(tx.session, acting)
         conversation = await lock_conversation(tx.session, conversation_id)
         require_holder(conversation, agent)
+        if last_reply:
+            await _write_reply(ctx, tx, conversation, agent, last_reply, now)
         _move(tx, conversation, event)
         conversation.assigned_agent_id = None
         conversation.offer_declined_score = None
@@ -739,6 +772,7 @@ async def _close(
             handoff.closed_at = now
             if resolved:
                 await ask_for_rating(ctx, tx, conversation, handoff, now)
+                await enqueue_team_closing(ctx, tx, handoff, agent, now)
         tx.on_commit(
             Event(
                 "conversation.resolved" if resolved else "conversation.handed_back",

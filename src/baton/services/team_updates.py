@@ -10,12 +10,16 @@ How far the team's thread goes is kept on the handoff (`team_mailed_through`): t
 email's transcript first, then each update. A batch's job is named after that point, so every
 message until the job has run joins the same one; after sending, anything that arrived
 meanwhile opens the next batch (docs/handoff.md, "After an email handoff").
+
+When the conversation is resolved, from the console or by a `#resolve` reply, the thread gets
+a last short email saying who resolved it and when, so a team that never opens the console
+sees it is done.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import select
 
@@ -25,9 +29,10 @@ from baton.services.contact_details import first_name_of
 from baton.services.context import ServiceContext, Transaction, transaction
 from baton.services.promise_words import word_promise
 from baton.store.database import AsyncSession
-from baton.store.tables import Contact, Conversation, Handoff, Message
+from baton.store.tables import Agent, Contact, Conversation, Handoff, Message
 
 TEAM_UPDATE_JOB = "team_update_email"
+TEAM_CLOSING_JOB = "team_closing_email"
 MAX_UPDATE_MESSAGES = 200
 
 
@@ -176,3 +181,35 @@ async def record_team_mail(ctx: ServiceContext, handoff_id: str, through: int) -
         )
         if later is not None:
             await _enqueue_batch(ctx, tx, handoff, ctx.clock.now())
+
+
+async def enqueue_team_closing(
+    ctx: ServiceContext, tx: Transaction, handoff: Handoff, agent: Agent, now: datetime
+) -> None:
+    """Inside the resolving transaction: the team's thread hears who resolved it, and when.
+
+    Only a thread that exists: an email handoff whose escalation email went out."""
+    if (
+        handoff.model != "email"
+        or handoff.team_mailed_through is None
+        or not ctx.settings.integrations.escalation_email
+    ):
+        return
+    await enqueue_job(
+        tx.session,
+        TEAM_CLOSING_JOB,
+        {"handoff_id": handoff.id, "by": agent.email, "at": now.isoformat()},
+        now=now,
+        dedupe_key=f"{TEAM_CLOSING_JOB}:{handoff.id}",
+    )
+
+
+def render_team_closing(payload: dict[str, str], tz: tzinfo) -> str:
+    """The closing note: "Resolved by jo@example.com at 14:05 CET on Monday 23 November."."""
+    at = datetime.fromisoformat(payload["at"]).astimezone(tz)
+    return (
+        f"Resolved by {payload['by']} at {at:%H:%M} {at.tzname()} on {at:%A} {at.day} "
+        f"{at:%B}.\n\n"
+        "The customer was told, and asked how it went. If they write again, the bot answers "
+        "them first; a new handoff starts a new email.\n"
+    )

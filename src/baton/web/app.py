@@ -65,6 +65,7 @@ from baton.web.routes import (
     mail,
     metrics,
     rating_links,
+    resolve_links,
     widget,
 )
 from baton.web.schemas import Health, Readiness
@@ -215,6 +216,7 @@ def create_app(
     app.include_router(widget.router)
     app.include_router(console.router)
     app.include_router(rating_links.router)
+    app.include_router(resolve_links.router)
     app.include_router(metrics.router)
     app.include_router(mail.router)
     app.include_router(integrations.router)

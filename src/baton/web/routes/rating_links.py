@@ -13,11 +13,11 @@ from baton.services.errors import UserError
 from baton.services.satisfaction import add_comment_by_link, check_rating_link, rate_by_link
 from baton.web.deps import Ctx, limit_address
 from baton.web.openapi import errors
+from baton.web.pages import PAGE, html_page
 from baton.web.schemas import has_unstorable_characters
 
 # The customer reads a page, never JSON: a wrong link (404) or a second answer (409) is a page
 # too. Bad query or form values (422) and the limits (429, 503) answer in the error shape.
-PAGE = {"content": {"text/html": {"schema": {"type": "string"}}}}
 router = APIRouter(
     tags=["satisfaction"],
     dependencies=[Depends(limit_address)],
@@ -28,19 +28,6 @@ router = APIRouter(
         **errors(422, 429, 503),
     },
 )
-
-_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;
-color:#1f2328}}textarea{{width:100%;min-height:6rem;font:inherit}}button{{font:inherit;
-padding:.5rem 1rem;border:0;border-radius:8px;background:#2f4f4f;color:#fff}}</style></head>
-<body><h1>{title}</h1><p>{text}</p>{extra}</body></html>"""
-
-
-def _page(title: str, text: str, extra: str = "", status: int = 200) -> HTMLResponse:
-    html = _PAGE.format(title=escape(title), text=escape(text), extra=extra)
-    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
-
 
 _LABELS = {"good": "Good", "bad": "Bad"}
 
@@ -56,13 +43,13 @@ async def show_rating_choice(
     try:
         check_rating_link(ctx, handoff_id[:64], signature[:128], rating)
     except UserError as exc:
-        return _page("Thank you", exc.message, status=exc.status)
+        return html_page("Thank you", exc.message, status=exc.status)
     form = (
         f'<form method="post" action="/rate/{escape(handoff_id)}/{escape(signature)}">'
         f'<input type="hidden" name="rating" value="{escape(rating)}">'
         f"<p><button>Send: {_LABELS[rating]}</button></p></form>"
     )
-    return _page("How did we do?", f"Your answer: {_LABELS[rating]}.", form)
+    return html_page("How did we do?", f"Your answer: {_LABELS[rating]}.", form)
 
 
 @router.post("/rate/{handoff_id}/{signature}", name="rate_by_link", response_class=HTMLResponse)
@@ -76,14 +63,14 @@ async def rate_from_email(
     try:
         await rate_by_link(ctx, handoff_id[:64], signature[:128], rating)
     except UserError as exc:
-        return _page("Thank you", exc.message, status=exc.status)
+        return html_page("Thank you", exc.message, status=exc.status)
     form = (
         f'<form method="post" action="/rate/{escape(handoff_id)}/{escape(signature)}/comment">'
         '<label for="c">Anything you would like to add? (optional)</label>'
         '<textarea id="c" name="comment" maxlength="2000"></textarea>'
         "<p><button>Send</button></p></form>"
     )
-    return _page("Thank you!", "Your rating was recorded.", form)
+    return html_page("Thank you!", "Your rating was recorded.", form)
 
 
 @router.post(
@@ -93,9 +80,9 @@ async def comment_from_email(
     handoff_id: str, signature: str, ctx: Ctx, comment: str = Form("", max_length=2000)
 ) -> HTMLResponse:
     if has_unstorable_characters(comment):
-        return _page("Thank you", "The comment holds characters that are not text.", status=422)
+        return html_page("Thank you", "The comment holds characters that are not text.", status=422)
     try:
         await add_comment_by_link(ctx, handoff_id[:64], signature[:128], comment)
     except UserError as exc:
-        return _page("Thank you", exc.message, status=exc.status)
-    return _page("Thank you!", "Your comment reached the team.")
+        return html_page("Thank you", exc.message, status=exc.status)
+    return html_page("Thank you!", "Your comment reached the team.")
