@@ -146,13 +146,16 @@ def _threshold(y: npt.NDArray[np.int_], p: npt.NDArray[np.float64], label: str) 
     return best_t
 
 
-def trust_bar(y: npt.NDArray[np.int_], p: npt.NDArray[np.float64], precision: float) -> float:
+def trust_bar(
+    y: npt.NDArray[np.int_], p: npt.NDArray[np.float64], precision: float, min_read: int = 25
+) -> float:
     """The lowest probability from which up the out-of-fold precision never falls below
-    `precision` (scanning down from 0.99); 0.99 when even that falls short."""
+    `precision` (scanning down from 0.99); 0.99 when even that falls short. Until `min_read`
+    messages are read, one mislabelled message would decide alone: precision counts from there."""
     bar = 0.99
     for t in np.round(np.arange(0.99, 0.19, -0.01), 2):
         chosen = p >= t
-        if not chosen.any():
+        if chosen.sum() < min_read:
             bar = float(t)
             continue
         if (chosen & (y == 1)).sum() / chosen.sum() < precision:
