@@ -164,3 +164,19 @@ def test_the_previous_turn_is_part_of_the_reading() -> None:
     plain = reader.read_labels(model, "what about tomorrow", ())
     later = reader.read_labels(model, "what about tomorrow", after_fallback)
     assert plain["emotional"].probability != later["emotional"].probability
+
+
+def test_a_reading_below_its_bars_names_its_reason_beside_an_offer_but_weighs_nothing() -> None:
+    read = {
+        "emotional": reader.LabelReading("emotional", 0.7, 0.3, ("again",), 0, 0.84),
+        "complex_issue": reader.LabelReading("complex_issue", 0.1, 0.3, (), None, 0.86),
+    }
+    found = signals_module._read_trouble(read, [], SignalSettings(), False, False)
+    assert [(s.kind, s.weight) for s in found] == [(SignalKind.READ_EMOTIONAL, 0.0)]
+    # alone it decides nothing; beside a fallback it is named after the fallback's reason
+    assert decide(found).kind is DecisionKind.NONE
+    history = [Turn("customer", "hours?"), Turn("bot", "Sorry, I don't know.", outcome="fallback")]
+    fallback = [s for s in read_signals("and on Sunday?", history) if s.reason.value != "emotional"]
+    decision = decide([*fallback, *found])
+    assert decision.kind is DecisionKind.OFFER
+    assert decision.reasons == (ReasonCategory.KNOWLEDGE_GAP, ReasonCategory.EMOTIONAL)

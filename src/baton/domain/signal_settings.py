@@ -147,6 +147,13 @@ class SignalSettings(BaseModel):
         description="The reader's emotional and complex-issue readings add to other signs at or "
         "over this probability (and the reader's own thresholds).",
     )
+    reader_name_probability: float = Field(
+        0.6,
+        gt=0,
+        le=1,
+        description="Below its other bars, a reading of upset or a complex problem at or over "
+        "this probability weighs nothing but names its reason when something else hands over.",
+    )
     reader_offer_probability: float | None = Field(
         None,
         gt=0,

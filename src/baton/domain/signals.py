@@ -213,6 +213,10 @@ def _read_trouble(
             continue
         trusted = not calm_question and found.trusted(settings.reader_offer_probability)
         if not (trusted or found.over(settings.reader_trouble_probability)):
+            named = found.over(settings.reader_name_probability)
+            if named and not any(s.reason is reason for s in found_by_rules):
+                # read, not sure: names its reason if something else hands over, weighs nothing
+                found_any.append((Signal(kind, reason, 0.0, found.evidence()), 0.0))
             continue
         plain = weight * found.probability
         own = max(plain, w.reader_trusted) if trusted else plain
@@ -224,7 +228,7 @@ def _read_trouble(
     # One message is one offer: the stronger reading may bring it, the other only adds its plain
     # weight (enough to be named beside it, never enough to hand over at once).
     out = [pair[0] for pair in found_any[:1]]
-    out.extend(replace(s, weight=plain) for s, plain in found_any[1:] if plain > 0)
+    out.extend(replace(s, weight=max(plain, 0.0)) for s, plain in found_any[1:])
     return out
 
 
