@@ -6,6 +6,9 @@ import numpy as np
 import pytest
 
 from baton.domain import reader
+from baton.domain import signals as signals_module
+from baton.domain.policy import decide
+from baton.domain.signal_settings import SignalSettings
 from baton.domain.signals import SignalKind, read_signals
 from baton.domain.turns import Turn
 from baton.escalation import DecisionKind, ReasonCategory, assess
@@ -70,17 +73,72 @@ def test_a_calm_wait_for_a_small_refund_is_left_to_the_bot() -> None:
     assert assess("I've been waiting 3 weeks for my refund").hands_over
 
 
-def test_the_reader_adds_to_other_signs_but_never_offers_alone() -> None:
-    # the reader reads an upset customer, and nothing else is found: not enough on its own
-    history = [Turn("customer", "hi"), Turn("bot", "Hello! How can I help?", outcome="answered")]
-    kinds = (SignalKind.READ_EMOTIONAL, SignalKind.READ_COMPLEX)
-    for message in ("estoy harto, nadie me ayuda", "sono stufo, nessuno mi aiuta"):
-        signals = read_signals(message, history)
-        read = [s for s in signals if s.kind in kinds]
-        assert [s.reason for s in read] == [ReasonCategory.EMOTIONAL]
-        assert read[0].evidence.startswith("reader ")
-        assert sum(s.weight for s in signals) < 0.45
-        assert assess(message, history).kind is DecisionKind.NONE
+GREETED = [Turn("customer", "hi"), Turn("bot", "Hello! How can I help?", outcome="answered")]
+TROUBLE = (SignalKind.READ_EMOTIONAL, SignalKind.READ_COMPLEX)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "estoy harto, nadie me ayuda",
+        "sono stufo, nessuno mi aiuta",
+        "Seit drei Wochen warte ich. Drei Wochen. Keiner meldet sich.",
+    ],
+)
+def test_a_confident_reading_offers_a_person_on_its_own(message: str) -> None:
+    # no rule has words for these; the reader is sure enough to offer, not to hand over
+    decision = assess(message, GREETED)
+    assert decision.kind is DecisionKind.OFFER
+    assert decision.reasons == (ReasonCategory.EMOTIONAL,)
+    read = [s for s in decision.signals if s.kind in TROUBLE]
+    assert read and read[0].evidence.startswith("reader ")
+    assert "reader" in decision.explain()
+
+
+def test_the_bar_to_offer_alone_is_the_fitted_one_unless_set() -> None:
+    message = "estoy harto, nadie me ayuda"
+    found = reader.read_labels(reader.shipped_model(), message, GREETED)["emotional"]
+    assert found.bar == pytest.approx(float(reader.shipped_model().bars[1]))
+    assert found.trusted()
+    stricter = SignalSettings(reader_offer_probability=0.999, reader_trouble_probability=0.999)
+    signals = read_signals(message, GREETED, settings=stricter)
+    assert decide(signals).kind is DecisionKind.NONE
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "how do I cancel the add-on?",
+        "what's your refund policy for annual plans?",
+        "¿cuánto cuesta cambiar la pantalla?",
+        "wie lange dauert die Erstattung?",
+        "we're adopting a rescue greyhound, so excited! lovely people here",
+    ],
+)
+def test_calm_questions_are_never_offered_on_the_reader_alone(message: str) -> None:
+    # even when the reader is trusted at any probability, a calm question stays with the bot
+    eager = SignalSettings(reader_offer_probability=0.01, reader_trouble_probability=0.999)
+    signals = read_signals(message, GREETED, settings=eager)
+    assert decide(signals).kind is DecisionKind.NONE
+
+
+def test_without_the_veto_the_same_bar_offers() -> None:
+    eager = SignalSettings(reader_offer_probability=0.01, reader_trouble_probability=0.999)
+    signals = read_signals("la pantalla otra vez", GREETED, settings=eager)
+    assert decide(signals).kind is DecisionKind.OFFER
+
+
+def test_two_readings_name_both_reasons_but_only_offer() -> None:
+    # upset and a complex problem at once: the stronger brings the offer, the other is named
+    read = {
+        "emotional": reader.LabelReading("emotional", 0.93, 0.3, ("harta",), 0, 0.84),
+        "complex_issue": reader.LabelReading("complex_issue", 0.9, 0.3, ("dos",), 0, 0.86),
+    }
+    found = signals_module._read_trouble(read, [], SignalSettings(), False, False)
+    assert [s.kind for s in found] == [SignalKind.READ_EMOTIONAL, SignalKind.READ_COMPLEX]
+    decision = decide(found)
+    assert decision.kind is DecisionKind.OFFER
+    assert set(decision.reasons) == {ReasonCategory.EMOTIONAL, ReasonCategory.COMPLEX_ISSUE}
 
 
 def test_features_are_stable_and_fold_accents() -> None:
@@ -106,3 +164,19 @@ def test_the_previous_turn_is_part_of_the_reading() -> None:
     plain = reader.read_labels(model, "what about tomorrow", ())
     later = reader.read_labels(model, "what about tomorrow", after_fallback)
     assert plain["emotional"].probability != later["emotional"].probability
+
+
+def test_a_reading_below_its_bars_names_its_reason_beside_an_offer_but_weighs_nothing() -> None:
+    read = {
+        "emotional": reader.LabelReading("emotional", 0.7, 0.3, ("again",), 0, 0.84),
+        "complex_issue": reader.LabelReading("complex_issue", 0.1, 0.3, (), None, 0.86),
+    }
+    found = signals_module._read_trouble(read, [], SignalSettings(), False, False)
+    assert [(s.kind, s.weight) for s in found] == [(SignalKind.READ_EMOTIONAL, 0.0)]
+    # alone it decides nothing; beside a fallback it is named after the fallback's reason
+    assert decide(found).kind is DecisionKind.NONE
+    history = [Turn("customer", "hours?"), Turn("bot", "Sorry, I don't know.", outcome="fallback")]
+    fallback = [s for s in read_signals("and on Sunday?", history) if s.reason.value != "emotional"]
+    decision = decide([*fallback, *found])
+    assert decision.kind is DecisionKind.OFFER
+    assert decision.reasons == (ReasonCategory.KNOWLEDGE_GAP, ReasonCategory.EMOTIONAL)

@@ -15,7 +15,7 @@ from baton.domain.reader import ReaderModel, read_labels
 pytest.importorskip("sklearn")
 np = pytest.importorskip("numpy")
 
-from baton.training.reader import CorpusError, load_corpus  # noqa: E402
+from baton.training.reader import CorpusError, load_corpus, trust_bar  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "reader"
 
@@ -42,6 +42,20 @@ def test_train_writes_the_same_weights_twice_and_they_load(tmp_path: Path) -> No
         model = ReaderModel.from_arrays({name: loaded[name] for name in loaded.files})
     read = read_labels(model, "I want to speak to a person right now")
     assert set(read) == {"explicit_request", "emotional", "complex_issue"}
+    # the bars to act on the reader alone ship with the weights, never below the thresholds
+    assert (model.bars >= model.thresholds).all()
+    assert read["explicit_request"].bar == pytest.approx(float(model.bars[0]))
+
+
+def test_the_trust_bar_is_where_precision_stays_high() -> None:
+    y = np.array([1, 1, 1, 0, 1, 0, 0, 0])
+    p = np.array([0.95, 0.9, 0.8, 0.75, 0.7, 0.5, 0.3, 0.2])
+    # from 0.8 up every message read is right; at 0.75 one in four is wrong
+    assert trust_bar(y, p, 0.95, min_read=1) == pytest.approx(0.76)
+    assert trust_bar(y, p, 0.7, min_read=1) == pytest.approx(0.51)
+    # one confident mistake among the first few read does not decide the bar alone
+    y = np.array([0, 1, 1, 1, 1, 0, 0, 0])
+    assert trust_bar(y, p, 0.75, min_read=4) == pytest.approx(0.51)
 
 
 def test_a_bad_line_is_named_and_nothing_is_written(tmp_path: Path) -> None:

@@ -84,7 +84,8 @@ def reader_command(
     bars = ", ".join(f"{label} {t:.2f}" for label, t in report.bars.items())
     in_use = Table(
         "language", "label", "precision", "recall", "false rate",
-        title=f"The same at the bars the signals use ({bars}), before the rules' vetoes",
+        title=f"The same at the bars at which the reader is trusted alone ({bars}): an ask "
+        "hands over, trouble is offered a person; before the rules' vetoes",
     )  # fmt: skip
     for lang in ["all", *langs]:
         for label, fig in report.figures_in_use.get(lang, {}).items():

@@ -511,22 +511,6 @@ _EXPLICIT: tuple[tuple[tuple[str, ...], str], ...] = (
         r"(?:a|the|this|your)\s+(?:bot|chatbot|robot|machine)\b",
     ),
     (("live ",), r"\blive\s+(?:agent|person|chat\s+with)\b"),
-    # someone to act, not a service: "someone who can actually act on it", "can someone at the
-    # café check?" (fixing, delivering or installing is a service; see _SERVICE)
-    (
-        ("someone", "somebody", "anyone", "anybody"),
-        r"\b(?:someone|somebody|anyone|anybody)\s+(?:(?:at|in|from)\s+(?:the|your)\s+\w+\s+)?"
-        r"(?:(?:who|that)\s+)?(?:can|could)\s+(?:actually\s+|please\s+)?(?:act\s+on|deal\s+with|"
-        r"look\s+into|handle|check|call|ring|phone)\b|"
-        r"\b(?:can|could)\s+(?:someone|somebody|anyone|anybody)\s+(?:(?:at|in|from)\s+(?:the|your)\s+"
-        r"\w+\s+)?(?:please\s+)?(?:check|look\s+into|call|ring|phone|get\s+back|contact)\b",
-    ),
-    # "an accommodation officer I could talk to"
-    (
-        ("advis", "officer", "manager", "coordinator", "specialist", "counsel", "supervisor"),
-        r"\b(?:advis[oe]r|officer|manager|coordinator|specialist|counsell?or|supervisor)\s+"
-        r"(?:i|we)\s+(?:can|could|might)\s+(?:talk|speak|chat)\s+(?:to|with)\b",
-    ),
     # "can you get the office to check?", "have someone call me"
     (
         ("get ", "ask ", "have "),

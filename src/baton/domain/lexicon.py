@@ -48,6 +48,21 @@ QUESTION_START = re.compile(
     r"^(?:hi|hello|hey|hiya)?[,!\s]*(?:how|what|when|where|which|who|why|can|could|do|does|is|"
     r"are|will|would|should|may|did)\b"
 )
+# A sentence that asks how things work, what they cost, when or whether, in any of the reader's
+# languages (read on folded text: lower case, no accents). "Why" and "did" are left out: they
+# presume that something went wrong.
+HOW_QUESTION = re.compile(
+    r"(?:^|[.!?;:,\-–—]\s*)[¡¿]?(?:hi|hello|hey|hiya|hola|bonjour|salut|hallo|ola|oi|ciao|buongiorno|"
+    r"hoi|goedendag)?[,!¡¿\s]*"
+    r"(?:how|what|when|where|which|can|could|do|does|is\s+(?:there|that|it)|are\s+there|"
+    r"will|would|"
+    r"como|cuanto|cuanta|cuando|donde|cual|puedo|se\s+puede|hay|teneis|tienen|"
+    r"comment|combien|quand|quel(?:le)?s?|est.ce\s+que|puis.je|peut.on|pouvez.vous|y\s+a.t.il|"
+    r"wie|wann|wo|welche[rsnm]?|kann\s+ich|gibt\s+es|habt\s+ihr|"
+    r"quanto|quando|onde|qual|posso|da\s+pra|tem\s+como|"
+    r"come|dove|quale|si\s+puo|"
+    r"hoe|wanneer|waar|welke|kan\s+ik|kun\s+je|is\s+er)\b"
+)
 
 # --- linguistic trouble --------------------------------------------------------------------------
 
@@ -305,7 +320,17 @@ NOT_OUR_PERSON = re.compile(
     r"\b(?:someone|somebody)\s+to\s+(?:help\s+me\s+)?(?:choose|pick|find|show|carry|deliver|"
     r"install|fix|walk|drive|clean)\b|"
     r"\b(?:speak|write|talk|chat)\w*\s+(?:\w+\s+)?(?:to|with)\s+(?:the|your|this|a)\s+"
-    r"(?:chat)?bot\b"
+    r"(?:chat)?bot\b|"
+    # someone of the customer's choosing ("can someone else collect it?"), someone for a job
+    # ("is there someone who can deliver on a Sunday?"), a person word naming a product
+    # ("a password manager option", "does the agent app work on Android?")
+    r"\b(?:someone|somebody|anyone|anybody)\s+else\b|"
+    r"\b(?:someone|somebody|anyone|anybody)\s+(?:who|that)\s+(?:can|could|will|would)\s+"
+    r"(?:deliver|collect|install|clean|cut|pick|drop|visit|cater|fit|build|assemble|move|drive|"
+    r"walk|babysit|cook|make|repair|service)\b|"
+    r"\bpassword\s+manager|"
+    r"\b(?:manager|agent|advis[oe]r|operator)\s+(?:app|dashboard|role|option|view|portal|"
+    r"mode|tool|permissions?|fee|commission)\b"
 )
 
 # --- complex issues ------------------------------------------------------------------------------

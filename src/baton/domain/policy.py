@@ -102,10 +102,15 @@ class PolicyDecision:
 
 def _reasons(signals: Iterable[Signal], minimum: float) -> list[ReasonCategory]:
     totals: dict[ReasonCategory, float] = {}
+    read_only: list[ReasonCategory] = []
     for s in signals:
         if s.weight >= minimum:
             totals[s.reason] = totals.get(s.reason, 0.0) + s.weight
-    return sorted(totals, key=lambda r: -totals[r])
+        elif s.kind in READER_KINDS:
+            # the reader read this reason without weighing it: named after the others
+            read_only.append(s.reason)
+    named = sorted(totals, key=lambda r: -totals[r])
+    return named + [r for r in dict.fromkeys(read_only) if r not in totals]
 
 
 def decide(

@@ -157,12 +157,15 @@ def features(text: str, outcome: str = "start", previous: str = "", bits: int = 
 @dataclass(frozen=True, slots=True, eq=False)
 class ReaderModel:
     """Fitted weights: one row of `weights` and one `bias` per label; `thresholds` are the
-    probabilities at or over which a label counts as read (chosen by cross-validation)."""
+    probabilities at or over which a label counts as read (best F1 in cross-validation), `bars`
+    those at or over which the reader is trusted alone (an ask hands over, trouble is offered a
+    person): the lowest probability at which the cross-validated precision stays high."""
 
     labels: tuple[str, ...]
     weights: npt.NDArray[np.float32]
     bias: npt.NDArray[np.float32]
     thresholds: npt.NDArray[np.float32]
+    bars: npt.NDArray[np.float32]
     bits: int
 
     @classmethod
@@ -175,11 +178,15 @@ class ReaderModel:
                 f"v{FEATURE_VERSION}: run `baton train reader` again"
             )
         weights = np.asarray(arrays["weights"], dtype=np.float32)
+        thresholds = np.asarray(arrays["thresholds"], dtype=np.float32)
+        # Weights fitted before bars were kept trust nothing alone below 0.8.
+        bars = arrays["bars"] if "bars" in arrays else np.maximum(thresholds, 0.8)
         return cls(
             labels=tuple(str(x) for x in arrays["labels"]),
             weights=weights,
             bias=np.asarray(arrays["bias"], dtype=np.float32),
-            thresholds=np.asarray(arrays["thresholds"], dtype=np.float32),
+            thresholds=thresholds,
+            bars=np.asarray(bars, dtype=np.float32),
             bits=int(math.log2(weights.shape[1])),
         )
 
@@ -195,6 +202,8 @@ class LabelReading:
     words: tuple[str, ...]
     # where the first of `words` starts in the message
     first_word_at: int | None = None
+    # the probability at or over which the reading is trusted alone (`ReaderModel.bars`)
+    bar: float = 1.0
 
     @property
     def read(self) -> bool:
@@ -203,6 +212,10 @@ class LabelReading:
     def over(self, floor: float) -> bool:
         """Read, and at or over `floor` too (a caller's stricter bar)."""
         return self.probability >= max(self.threshold, floor)
+
+    def trusted(self, bar: float | None = None) -> bool:
+        """At or over the bar to act on alone: `bar` when given, else the fitted one."""
+        return self.probability >= max(self.threshold, self.bar if bar is None else bar)
 
     def evidence(self) -> str:
         shown = ", ".join(f'"{w}"' for w in self.words) or "the conversation so far"
@@ -252,6 +265,11 @@ def _read(model: ReaderModel, text: str, outcome: str, previous: str) -> dict[st
         probability = 1.0 / (1.0 + math.exp(-float(logits[row])))
         words, first = _carriers(text, feats, columns[row], _EVIDENCE_WORDS)
         out[label] = LabelReading(
-            label, round(probability, 4), float(model.thresholds[row]), words, first
+            label,
+            round(probability, 4),
+            float(model.thresholds[row]),
+            words,
+            first,
+            float(model.bars[row]),
         )
     return out

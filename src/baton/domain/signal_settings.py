@@ -111,6 +111,13 @@ class SignalWeights(BaseModel):
         description="The learned reader reads a problem only a person can fix "
         "(times its probability).",
     )
+    reader_trusted: float = Field(
+        0.45,
+        ge=0,
+        description="The learned reader is confident the customer is upset or has a problem "
+        "only a person can fix (at or over its bar; not for a calm question): with the default "
+        "offer threshold, enough to offer a person on its own.",
+    )
 
 
 class SignalSettings(BaseModel):
@@ -125,19 +132,35 @@ class SignalSettings(BaseModel):
         description="Read each message with the learned reader (baton/models/reader.npz) as "
         "well as the rules; off, only the rules decide.",
     )
-    reader_ask_probability: float = Field(
-        0.8,
+    reader_ask_probability: float | None = Field(
+        None,
         gt=0,
         le=1,
         description="An ask for a person read by the reader alone (no rule found it) hands over "
-        "at or over this probability (and the reader's own threshold).",
+        "at or over this probability (and the reader's own threshold); unset, at the bar "
+        "fitted with the weights (cross-validated precision 0.97).",
     )
     reader_trouble_probability: float = Field(
         0.8,
         gt=0,
         le=1,
-        description="The reader's emotional and complex-issue readings count at or over this "
-        "probability (and the reader's own thresholds).",
+        description="The reader's emotional and complex-issue readings add to other signs at or "
+        "over this probability (and the reader's own thresholds).",
+    )
+    reader_name_probability: float = Field(
+        0.6,
+        gt=0,
+        le=1,
+        description="Below its other bars, a reading of upset or a complex problem at or over "
+        "this probability weighs nothing but names its reason when something else hands over.",
+    )
+    reader_offer_probability: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="The reader's emotional and complex-issue readings offer a person on their "
+        "own at or over this probability; unset, at the bars fitted with the weights "
+        "(cross-validated precision 0.9).",
     )
     premium_plans: list[str] = Field(
         default_factory=lambda: [

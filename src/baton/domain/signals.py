@@ -9,7 +9,7 @@ weights and thresholds in `SignalSettings` (`[signals]` in baton.toml). See docs
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from itertools import pairwise
@@ -67,8 +67,8 @@ class SignalKind(StrEnum):
     PAGE = "page"
 
 
-# The reader's own sense of trouble: it adds to other signs, but is not enough on its own to
-# bring context (a premium plan, a checkout page) into the score.
+# The reader's own sense of trouble: confident, it offers a person, but it does not bring
+# context (a premium plan, a checkout page) into the score.
 READER_KINDS = frozenset({SignalKind.READ_EMOTIONAL, SignalKind.READ_COMPLEX})
 
 # Context: they raise the stakes of trouble but are never trouble themselves.
@@ -88,6 +88,8 @@ class Signal:
 
 
 DEFAULT_SIGNAL_SETTINGS = SignalSettings()
+# VADER's compound score (English) over which a message without any rule's trouble reads warm.
+_WARM = 0.3
 R = ReasonCategory
 
 
@@ -131,7 +133,7 @@ def read_signals(
         )
     elif (
         (ask := read.get("explicit_request")) is not None
-        and ask.over(settings.reader_ask_probability)
+        and ask.trusted(settings.reader_ask_probability)
         and _reader_ask_holds(message, reading, ask)
     ):
         signals.append(
@@ -144,7 +146,7 @@ def read_signals(
     if not (reading.closing or reading.letting_go):
         # A customer who laughs ("I fainted last time lol") is not upset, whatever the words.
         laughing = bool(lx.LAUGHTER.search(message.lower()))
-        signals.extend(_read_trouble(read, signals, settings, laughing))
+        signals.extend(_read_trouble(read, signals, settings, laughing, _calm_question(reading)))
     signals.extend(_context(reading, earlier, contact, page, settings))
     return signals
 
@@ -166,33 +168,68 @@ def _reader_ask_holds(message: str, reading: Reading, ask: LabelReading) -> bool
     return True
 
 
+def _calm_question(reading: Reading) -> bool:
+    """A question asked calmly about how things work or what they cost ("how do I cancel the
+    add-on?", "what's your refund policy, just asking"), or a warm message the rules find no
+    trouble in: the rules' veto on the reader offering alone, however much the words sound like
+    trouble."""
+    if reading.hedged:
+        return True
+    # a failed step alone ("I can't find it") is what a how-to question is about
+    if reading.cues or reading.rejection or reading.harm or reading.sensitive or reading.caps_run:
+        return False
+    if reading.sarcasm or reading.prod:
+        return False
+    # a glad or warm message ("we're adopting a rescue dog, so excited!") is not trouble either
+    if reading.compound >= _WARM:
+        return True
+    return reading.question and bool(
+        lx.HOW_TO.search(reading.norm) or lx.HOW_QUESTION.search(fold(reading.norm))
+    )
+
+
 def _read_trouble(
     read: Mapping[str, LabelReading],
     found_by_rules: Sequence[Signal],
     settings: SignalSettings,
     laughing: bool,
+    calm_question: bool,
 ) -> list[Signal]:
     """The reader's sense that the customer is upset or has a problem a person must fix.
 
-    It covers what the rules have no words for: where the rules already raised the same reason,
-    the reader adds only what it weighs beyond them, so one complaint is not counted twice."""
+    It covers what the rules have no words for. Confident (at or over its fitted bar), it weighs
+    enough to offer a person on its own, unless the rules read a calm question; otherwise it adds
+    to other signs. Where the rules already raised the same reason, the reader adds only what it
+    weighs beyond them, so one complaint is not counted twice."""
     w = settings.weights
-    found_any: list[Signal] = []
+    # (signal at full weight, the same at its plain reading's weight)
+    found_any: list[tuple[Signal, float]] = []
     for label, kind, reason, weight in (
         ("emotional", SignalKind.READ_EMOTIONAL, R.EMOTIONAL, w.reader_emotional),
         ("complex_issue", SignalKind.READ_COMPLEX, R.COMPLEX_ISSUE, w.reader_complex),
     ):
         found = read.get(label)
-        if laughing and label == "emotional":
+        if found is None or (laughing and label == "emotional"):
             continue
-        if found is None or not found.over(settings.reader_trouble_probability):
+        trusted = not calm_question and found.trusted(settings.reader_offer_probability)
+        if not (trusted or found.over(settings.reader_trouble_probability)):
+            named = found.over(settings.reader_name_probability)
+            if named and not any(s.reason is reason for s in found_by_rules):
+                # read, not sure: names its reason if something else hands over, weighs nothing
+                found_any.append((Signal(kind, reason, 0.0, found.evidence()), 0.0))
             continue
+        plain = weight * found.probability
+        own = max(plain, w.reader_trusted) if trusted else plain
         ruled = sum(s.weight for s in found_by_rules if s.reason is reason)
-        beyond = round(weight * found.probability - ruled, 3)
-        if beyond > 0:
-            found_any.append(Signal(kind, reason, beyond, found.evidence()))
-    # The stronger reading only: on its own the reader raises the score, it never offers.
-    return sorted(found_any, key=lambda s: -s.weight)[:1]
+        if round(own - ruled, 3) > 0:
+            signal = Signal(kind, reason, round(own - ruled, 3), found.evidence())
+            found_any.append((signal, round(plain - ruled, 3)))
+    found_any.sort(key=lambda pair: -pair[0].weight)
+    # One message is one offer: the stronger reading may bring it, the other only adds its plain
+    # weight (enough to be named beside it, never enough to hand over at once).
+    out = [pair[0] for pair in found_any[:1]]
+    out.extend(replace(s, weight=max(plain, 0.0)) for s, plain in found_any[1:])
+    return out
 
 
 def _quote(text: str, limit: int = 80) -> str:

@@ -21,7 +21,6 @@ import numpy as np
 import numpy.typing as npt
 
 from baton.domain.reader import FEATURE_VERSION, LABELS, context_key, features
-from baton.domain.signal_settings import SignalSettings
 from baton.domain.turns import Turn
 
 DEFAULT_BITS = 18
@@ -29,6 +28,11 @@ DEFAULT_FOLDS = 5
 DEFAULT_C = 16.0
 # An explicit ask hands the conversation over at once: its threshold keeps precision this high.
 _EXPLICIT_PRECISION = 0.9
+# The bars at which the reader is trusted alone: an ask it reads hands over at once, so it must
+# be right nearly every time; upset or a complex problem only brings an offer the customer can
+# decline, but a conversation has many messages and each may be misread, so that one too must
+# be rarely wrong.
+TRUST_PRECISION = {"explicit_request": 0.98, "emotional": 0.95, "complex_issue": 0.95}
 _ROLES = frozenset({"customer", "bot", "agent", "system"})
 
 
@@ -142,6 +146,24 @@ def _threshold(y: npt.NDArray[np.int_], p: npt.NDArray[np.float64], label: str) 
     return best_t
 
 
+def trust_bar(
+    y: npt.NDArray[np.int_], p: npt.NDArray[np.float64], precision: float, min_read: int = 25
+) -> float:
+    """The lowest probability from which up the out-of-fold precision never falls below
+    `precision` (scanning down from 0.99); 0.99 when even that falls short. Until `min_read`
+    messages are read, one mislabelled message would decide alone: precision counts from there."""
+    bar = 0.99
+    for t in np.round(np.arange(0.99, 0.19, -0.01), 2):
+        chosen = p >= t
+        if chosen.sum() < min_read:
+            bar = float(t)
+            continue
+        if (chosen & (y == 1)).sum() / chosen.sum() < precision:
+            break
+        bar = float(t)
+    return bar
+
+
 @dataclass(slots=True)
 class LabelFigures:
     """Cross-validated figures of one label in one language."""
@@ -174,7 +196,7 @@ class FitReport:
     thresholds: dict[str, float]
     figures: dict[str, dict[str, LabelFigures]] = field(default_factory=dict)
     routine: dict[str, tuple[int, int]] = field(default_factory=dict)
-    # the same at the stricter bars the signals use (`reader_ask_probability`, ...)
+    # the same at the bars at which the reader is trusted alone (`trust_bar`)
     bars: dict[str, float] = field(default_factory=dict)
     figures_in_use: dict[str, dict[str, LabelFigures]] = field(default_factory=dict)
 
@@ -210,6 +232,7 @@ def fit_reader(
     weights = np.zeros((len(LABELS), 1 << bits), dtype=np.float16)
     bias = np.zeros(len(LABELS), dtype=np.float32)
     thresholds = np.zeros(len(LABELS), dtype=np.float32)
+    bars = np.zeros(len(LABELS), dtype=np.float32)
     for row, label in enumerate(LABELS):
         y = np.array([label in ex.labels for ex in examples], dtype=np.int_)
         for train, test in splits:
@@ -219,6 +242,7 @@ def fit_reader(
             if on_step is not None:
                 on_step(label)
         thresholds[row] = _threshold(y, out_of_fold[row], label)
+        bars[row] = max(thresholds[row], trust_bar(y, out_of_fold[row], TRUST_PRECISION[label]))
         coef, intercept = _fit_one(x, y, c, seed)
         weights[row] = np.asarray(coef, dtype=np.float16)
         bias[row] = intercept
@@ -226,16 +250,7 @@ def fit_reader(
             on_step(label)
     chosen = {label: float(t) for label, t in zip(LABELS, thresholds, strict=True)}
     report = FitReport(len(examples), chosen)
-    in_use = SignalSettings()
-    report.bars = {
-        label: max(
-            chosen[label],
-            in_use.reader_ask_probability
-            if label == "explicit_request"
-            else in_use.reader_trouble_probability,
-        )
-        for label in LABELS
-    }
+    report.bars = {label: float(t) for label, t in zip(LABELS, bars, strict=True)}
     for i, ex in enumerate(examples):
         read_any = False
         for row, label in enumerate(LABELS):
@@ -255,6 +270,7 @@ def fit_reader(
         "weights": weights,
         "bias": bias,
         "thresholds": thresholds,
+        "bars": bars,
     }
     return arrays, report
 
