@@ -39,7 +39,8 @@ PREMIUM_WORDS = frozenset({"premium", "pro", "business", "enterprise", "vip", "g
 # At or over this probability the reading names the topic; under it the matched article's
 # title does, when there is one.
 SURE_TOPIC = 0.45
-# Without an article, a likeliest topic this probable still says more than "a general enquiry".
+# Without an article, a likeliest topic this probable still says more than "nothing specific
+# yet".
 LIKELY_TOPIC = 0.25
 # Billing with this much of a refund in it reads "billing question, potential refund".
 _REFUND_SHARE = 0.15
