@@ -8,7 +8,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet -c $(LOCK)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck contracts pytest lock lock-upgrade clean reader
+.PHONY: run test lint typecheck contracts pytest lock lock-upgrade clean reader topics
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ lock: | $(BIN)/python
 reader: $(VENV)/.installed-dev
 	$(BIN)/pip install --quiet -c $(LOCK) -e '.[train]'
 	$(BIN)/baton train reader
+
+# Fit the topic reader on data/topics/*.jsonl into src/baton/models/topics.npz.
+topics: $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[train]'
+	$(BIN)/baton train topics
 
 clean:
 	rm -rf $(VENV) baton-demo.db* kb-index .mypy_cache .pytest_cache .ruff_cache

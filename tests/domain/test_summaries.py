@@ -21,7 +21,7 @@ def _turns(*texts: str) -> list[Turn]:
             "Customer is asking about billing — bot reached its knowledge limit",
         ),
         (
-            ("this is useless, where is my parcel?",),
+            ("this is useless, the courier still hasn't brought my parcel",),
             [R.EMOTIONAL, R.KNOWLEDGE_GAP],
             None,
             "Customer is asking about a delivery — customer is frustrated",
@@ -30,7 +30,7 @@ def _turns(*texts: str) -> list[Turn]:
             ("can I talk to a person",),
             [R.EXPLICIT_REQUEST],
             None,
-            "Customer is asking about talk person — asked for a person",
+            "Customer is asking about nothing specific yet — asked for a person",
         ),
         (
             ("why was I billed twice this month",),
@@ -47,18 +47,68 @@ def test_summary_names_topic_and_reason(
     assert summarise_handoff(_turns(*texts), reasons, contact).line == expected
 
 
-def test_the_matched_article_names_the_topic_when_no_family_fits() -> None:
-    summary = summarise_handoff(
-        _turns("how do I look after linen"), [R.KNOWLEDGE_GAP], None, "Linen care"
+def test_the_matched_article_names_the_topic_when_the_reader_is_unsure() -> None:
+    summary = summarise_handoff(_turns("hmm ok, linen?"), [R.KNOWLEDGE_GAP], None, "Linen care")
+    assert (summary.topic, summary.brief_topic, summary.topic_id) == (
+        "linen care",
+        "linen care",
+        None,
     )
-    assert summary.topic == "linen care"
 
 
 def test_brief_topic_reads_like_the_seed_subject() -> None:
     summary = summarise_handoff(
-        _turns("I was charged again, this is unacceptable"), [R.EMOTIONAL], None
+        _turns("you took money from my card again, this is not acceptable"), [R.EMOTIONAL], None
     )
     assert summary.brief_topic == "billing question, potential refund"
+    assert summary.line == "Customer is asking about billing — customer is frustrated"
+
+
+@pytest.mark.parametrize(
+    ("texts", "topic", "brief"),
+    [
+        # Once a sentence's own words: "sell replacement parts zephyr 3000".
+        (("Are there spare parts for the Aurora 500 blender?",), "a product", "product question"),
+        # Once "name carla jones zephyr 3000".
+        (
+            ("My name is Dana Whitfield, the Aurora 500 makes a grinding noise and stops",),
+            "a technical problem",
+            "technical problem",
+        ),
+        (
+            ("hello", "I never got the code to log in to my account"),
+            "account access",
+            "account access",
+        ),
+        (
+            ("Quiero que me devolváis el dinero del pedido", "¿hay alguien?"),
+            "a refund",
+            "refund request",
+        ),
+    ],
+    ids=["parts", "introduces-herself", "greeting-first", "spanish-refund"],
+)
+def test_the_topic_is_what_a_person_would_write(
+    texts: tuple[str, ...], topic: str, brief: str
+) -> None:
+    summary = summarise_handoff(_turns(*texts), [R.EXPLICIT_REQUEST])
+    assert (summary.topic, summary.brief_topic) == (topic, brief)
+    assert summary.line == f"Customer is asking about {topic} — asked for a person"
+
+
+def test_a_product_question_is_named_by_its_article() -> None:
+    summary = summarise_handoff(
+        _turns("is the linen duvet cover machine washable?"), [R.KNOWLEDGE_GAP], None, "Linen care"
+    )
+    assert summary.brief_topic == "linen care"
+    without = summarise_handoff(_turns("is the linen duvet cover machine washable?"), [])
+    assert without.brief_topic == "product question"
+
+
+def test_an_article_title_keeps_its_accents() -> None:
+    summary = summarise_handoff(_turns("euh"), [R.KNOWLEDGE_GAP], None, "Crème brûlée à emporter")
+    assert summary.brief_topic == "crème brûlée à emporter"
+    assert "crème brûlée à emporter" in summary.line
 
 
 def test_context_lists_page_and_attributes() -> None:

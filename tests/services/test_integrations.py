@@ -192,7 +192,7 @@ async def test_an_email_handoff_opens_one_zendesk_ticket(
     link = await the_link(ctx, integrations.ZENDESK)
     assert link.external_id == str(ticket["id"])
     assert ticket["external_id"] == link.handoff_id
-    assert ticket["subject"] == "Chat escalation from Pricing page — refund"
+    assert ticket["subject"] == "Chat escalation from Pricing page — refund request"
     assert ticket["requester"] == {"name": "Ana Lima", "email": "ana@example.com"}
     assert {"baton", "explicit_request"} <= set(ticket["tags"])
     fields = {f["id"]: f["value"] for f in ticket["custom_fields"]}

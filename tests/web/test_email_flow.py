@@ -518,3 +518,41 @@ def test_an_agents_reply_is_trusted_on_the_receiving_servers_word(
     assert _post(client, bytes(message)).json() == {"status": status}
     last = client.get(f"/api/conversations/{conversation_id}", headers=auth).json()["messages"][-1]
     assert (last["body"] == "Refund sent.") is (status == "posted")
+
+
+def test_the_subject_and_the_summary_name_the_same_topic(
+    client: TestClient, smtp: SmtpTestServer
+) -> None:
+    started = client.post(
+        "/api/conversations",
+        json={
+            "contact": {"name": "Inés Núñez", "email": "ines@example.com"},
+            "page": {"url": "https://lumen.example/pricing", "title": "Pricing | Lumen & Loom"},
+        },
+    ).json()
+    conversation_id = started["conversation"]["id"]
+    auth = {"Authorization": f"Bearer {started['token']}"}
+    for text in (
+        "Hola, devolví las zapatillas hace tres semanas y todavía no me habéis devuelto el dinero",
+        "quiero hablar con una persona, por favor",
+    ):
+        client.post(
+            f"/api/conversations/{conversation_id}/messages", json={"text": text}, headers=auth
+        )
+    _run_jobs(client)
+    mail = _escalation(smtp)
+    # Both come from one reading of the customer's messages, and both are in English.
+    assert mail["Subject"] == "Chat escalation from Pricing page — refund request"
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Customer is asking about a refund — " in text
+    assert "devolví las zapatillas" in text
+
+    async def stored() -> tuple[str, str | None]:
+        async with _ctx(client).sessions() as session:
+            handoff = await session.scalar(select(Handoff))
+            assert handoff is not None
+            return handoff.summary, handoff.brief_topic
+
+    summary, brief_topic = client.portal.call(stored)  # type: ignore[union-attr]
+    assert summary.startswith("Customer is asking about a refund — ")
+    assert brief_topic == "refund request"

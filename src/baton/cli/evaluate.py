@@ -158,3 +158,39 @@ def asks_command(
             f"{score.routine_escalated_rate:.3f}",
         )
     console.print(table)
+
+
+@app.command("topics")
+def topics_command(
+    dataset: Path = typer.Argument(..., help="Messages labelled with a topic, JSON Lines."),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as one JSON line."),
+) -> None:
+    """Topic reader: accuracy overall, per language and per topic, and the commonest mistakes."""
+    from baton.evaluation.topics import evaluate_topics, load_topics
+
+    try:
+        rows = load_topics(dataset)
+    except (OSError, ValueError) as exc:
+        err_console.print(f"[red]Cannot evaluate:[/] {dataset}: {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    with Progress(console=err_console, transient=True) as progress:
+        task = progress.add_task("Reading messages", total=len(rows))
+        scores = evaluate_topics(rows, on_message=lambda: progress.advance(task))
+    if as_json:
+        print(json.dumps(scores.as_dict()))
+        return
+    by_language = Table(
+        "language", "messages", "accuracy", title=f"Topics: accuracy {scores.accuracy:.3f}"
+    )
+    by_language.add_row("all", str(scores.overall.messages), f"{scores.accuracy:.3f}")
+    for lang, tally in sorted(scores.per_language.items()):
+        by_language.add_row(lang, str(tally.messages), f"{tally.accuracy:.3f}")
+    console.print(by_language)
+    by_topic = Table("topic", "messages", "read as it")
+    for topic, tally in sorted(scores.per_topic.items()):
+        by_topic.add_row(topic, str(tally.messages), f"{tally.accuracy:.3f}")
+    console.print(by_topic)
+    mistakes = Table("labelled", "read as", "messages", title="Most frequent mistakes")
+    for labelled, read, count in scores.top_confusions():
+        mistakes.add_row(labelled, read, str(count))
+    console.print(mistakes)

@@ -96,3 +96,52 @@ def reader_command(
     shown = ", ".join(f"{label} {t:.2f}" for label, t in report.thresholds.items())
     console.print(f"thresholds: {shown}")
     console.print(f"wrote {out} ({out.stat().st_size:,} bytes)")
+
+
+_TOPICS_DATA = Path("data/topics")
+_TOPICS_OUT = Path(__file__).resolve().parent.parent / "models" / "topics.npz"
+
+
+@app.command("topics")
+def topics_command(
+    data: Path = typer.Option(
+        _TOPICS_DATA, "--data", help="Folder of first messages labelled with a topic (*.jsonl)."
+    ),
+    out: Path = typer.Option(_TOPICS_OUT, "--out", help="Weights file to write."),
+    folds: int = typer.Option(5, "--folds", min=2, help="Cross-validation folds."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the fit (same data and seed, same file)."),
+) -> None:
+    """Fit the topic reader; print cross-validated accuracy per language and per topic."""
+    try:
+        from baton.training.reader import CorpusError, write_weights
+        from baton.training.topics import fit_topics, load_topic_corpus
+    except ImportError:
+        err_console.print(
+            "[red]Cannot train:[/] fitting needs scikit-learn: "
+            "pip install 'baton-chat-handoff[train]'"
+        )
+        raise typer.Exit(1) from None
+    try:
+        examples = load_topic_corpus(data)
+        if len(examples) < folds * 2:
+            raise CorpusError(f"{len(examples)} examples are too few")
+        with Progress(console=err_console, transient=True) as progress:
+            task = progress.add_task(f"Fitting on {len(examples)} messages", total=folds + 1)
+            arrays, report = fit_topics(
+                examples, folds=folds, seed=seed, on_step=lambda: progress.advance(task)
+            )
+    except (OSError, CorpusError) as exc:
+        err_console.print(f"[red]Cannot train:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    write_weights(out, arrays)
+    title = f"Cross-validated accuracy ({folds} folds, grouped by business)"
+    by_language = Table("language", "messages", "accuracy", title=title)
+    ordered = sorted(report.per_language.items(), key=lambda kv: (kv[0] != "all", -kv[1][1]))
+    for lang, (right, count) in ordered:
+        by_language.add_row(lang, str(count), f"{right / count:.3f}")
+    console.print(by_language)
+    by_topic = Table("topic", "messages", "accuracy (recall)")
+    for topic, (right, count) in sorted(report.per_topic.items()):
+        by_topic.add_row(topic, str(count), f"{right / count:.3f}")
+    console.print(by_topic)
+    console.print(f"wrote {out} ({out.stat().st_size:,} bytes)")

@@ -1,7 +1,10 @@
 """What the human receives: the one-line summary, the brief topic, the customer's context.
 
 The summary follows the seed's form, "Customer is asking about [topic] — [why]", so an agent
-can answer intelligently in their first message without asking what this is about.
+can answer intelligently in their first message without asking what this is about. The topic is
+read once from the customer's messages by the topic reader (`baton.domain.topics`) and said two
+ways from that one reading, in the summary and in the escalation subject, so they always agree.
+Summaries are for the team and in English, whatever language the customer wrote in.
 """
 
 from __future__ import annotations
@@ -12,64 +15,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from baton.domain.reasons import ReasonCategory
-from baton.domain.turns import ContactView, PageView, Turn
-
-# Topic families, most specific first: the first family with a word in the customer's
-# messages names the topic, so "charged twice" reads as billing, not as an order question.
-TOPIC_FAMILIES: tuple[tuple[str, frozenset[str]], ...] = (
-    ("a refund", frozenset({"refund", "refunds", "refunded", "money back", "reimburse"})),
-    (
-        "billing",
-        frozenset(
-            {
-                "charge",
-                "charged",
-                "charges",
-                "bill",
-                "billed",
-                "billing",
-                "invoice",
-                "payment",
-                "paid",
-                "pay",
-                "overcharged",
-                "subscription",
-                "price",
-                "fee",
-                "vat",
-            }
-        ),
-    ),
-    ("cancelling", frozenset({"cancel", "cancelling", "canceling", "cancellation", "unsubscribe"})),
-    (
-        "a faulty product",
-        frozenset({"broken", "faulty", "damaged", "defective", "doesn't work", "not working"}),
-    ),
-    (
-        "a delivery",
-        frozenset(
-            {
-                "delivery",
-                "deliver",
-                "delivered",
-                "shipping",
-                "shipped",
-                "parcel",
-                "package",
-                "tracking",
-                "courier",
-                "arrive",
-                "arrived",
-            }
-        ),
-    ),
-    ("a return", frozenset({"return", "returns", "returning", "exchange", "send back"})),
-    (
-        "their account",
-        frozenset({"account", "login", "log in", "password", "sign in", "locked", "2fa", "email"}),
-    ),
-    ("an order", frozenset({"order", "ordered", "orders", "purchase", "bought"})),
+from baton.domain.topics import (
+    BY_ID,
+    OTHER,
+    TopicModel,
+    TopicReading,
+    read_conversation_topic,
+    shipped_topic_model,
 )
+from baton.domain.turns import ContactView, PageView, Turn
 
 WHY: Mapping[ReasonCategory, str] = {
     ReasonCategory.EXPLICIT_REQUEST: "asked for a person",
@@ -79,15 +33,29 @@ WHY: Mapping[ReasonCategory, str] = {
     ReasonCategory.HIGH_VALUE: "high-value customer",
 }
 
-_STOPWORDS = frozenset(
-    """a an the i i'm im me my mine we our you your it its is are was were be been am do does did
-    can could would should will shall may might must to of in on at for from with about by and or
-    but if so not no yes hi hello hey please thanks thank there this that these those what when
-    where why how who which just really very also still again any some have has had get got
-    want need know tell help""".split()
-)
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
 PREMIUM_WORDS = frozenset({"premium", "pro", "business", "enterprise", "vip", "gold", "platinum"})
+
+# At or over this probability the reading names the topic; under it the matched article's
+# title does, when there is one.
+SURE_TOPIC = 0.45
+# Without an article, a likeliest topic this probable still says more than "nothing specific
+# yet".
+LIKELY_TOPIC = 0.25
+# Billing with this much of a refund in it reads "billing question, potential refund".
+_REFUND_SHARE = 0.15
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffTopic:
+    """What the handoff is about, said two ways from one reading: `label` for the summary
+    ("Customer is asking about a refund"), `brief` for the escalation subject ("refund request").
+    `id` is the taxonomy's topic (`baton.domain.topics`), None when an article's title names it.
+    """
+
+    id: str | None
+    label: str
+    brief: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,27 +64,55 @@ class HandoffSummary:
     topic: str
     brief_topic: str
     why: str
+    topic_id: str | None = None
 
 
-def find_topic(customer_texts: Sequence[str], article_title: str | None = None) -> str:
-    """The topic in a few words: a topic family, else the article matched, else key words."""
-    text = " ".join(customer_texts).lower()
-    words = set(_WORD.findall(text))
-    for name, family in TOPIC_FAMILIES:
-        if any((w in words) if " " not in w and "'" not in w else (w in text) for w in family):
-            return name
-    if article_title:
-        return article_title.lower()
-    return key_phrase(customer_texts) or "a question the bot could not answer"
+def _title_words(title: str) -> str:
+    # "Linen care" reads "linen care" mid-sentence; "iPhone repair" or "ACME Pro" keep theirs.
+    first = title.split(" ", 1)[0]
+    if len(first) > 1 and first[0].isupper() and first[1:] == first[1:].lower():
+        return title[0].lower() + title[1:]
+    return title
 
 
-def key_phrase(customer_texts: Sequence[str], max_words: int = 5) -> str:
-    """The first customer message's content words, in order: a stand-in for its topic."""
-    for text in customer_texts:
-        words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) > 1]
-        if words:
-            return " ".join(words[:max_words])
-    return ""
+def name_topic(
+    reading: TopicReading,
+    reasons: Sequence[ReasonCategory] = (),
+    article_title: str | None = None,
+) -> HandoffTopic:
+    """The topic a person would write, from the reading of the customer's messages: the
+    likeliest topic when the reader is sure, else the matched article's title (for a product
+    question too), else the likeliest topic if it is likely enough, else "nothing specific yet".
+    Never words cut out of the customer's sentences."""
+    title = " ".join((article_title or "").split())
+    chosen = reading.topic
+    # A question about what something is or does is best named by the article it matched:
+    # "linen care" says more than "a product".
+    vague = chosen in (OTHER, "product_question")
+    if reading.probability < SURE_TOPIC or vague:
+        if title:
+            words = _title_words(title)
+            return HandoffTopic(None, words, words)
+        if chosen == OTHER or reading.probability < LIKELY_TOPIC:
+            chosen = OTHER
+    topic = BY_ID[chosen]
+    brief = topic.brief
+    if chosen == "billing" and (
+        ReasonCategory.EMOTIONAL in reasons or reading.of("refund") >= _REFUND_SHARE
+    ):
+        brief = "billing question, potential refund"
+    return HandoffTopic(chosen, topic.label, brief)
+
+
+def find_topic(
+    customer_texts: Sequence[str],
+    article_title: str | None = None,
+    reasons: Sequence[ReasonCategory] = (),
+    model: TopicModel | None = None,
+) -> HandoffTopic:
+    """The topic of the customer's messages so far (oldest first), read by the topic reader."""
+    reading = read_conversation_topic(model or shipped_topic_model(), customer_texts)
+    return name_topic(reading, reasons, article_title)
 
 
 def is_premium(contact: ContactView | None) -> bool:
@@ -126,7 +122,9 @@ def is_premium(contact: ContactView | None) -> bool:
     return any(word in PREMIUM_WORDS for word in _WORD.findall(plan))
 
 
-def describe_why(reasons: Sequence[ReasonCategory], topic: str, contact: ContactView | None) -> str:
+def describe_why(
+    reasons: Sequence[ReasonCategory], topic_id: str | None, contact: ContactView | None
+) -> str:
     """The reason part of the summary, worded for the strongest reason."""
     order = [
         ReasonCategory.EXPLICIT_REQUEST,
@@ -140,7 +138,7 @@ def describe_why(reasons: Sequence[ReasonCategory], topic: str, contact: Contact
         return "handed to the team"
     if ReasonCategory.HIGH_VALUE in reasons and (is_premium(contact) or len(ranked) > 1):
         who = "premium customer" if is_premium(contact) else "high-value customer"
-        if topic in ("billing", "a refund"):
+        if topic_id in ("billing", "refund"):
             return f"{who} with a billing problem"
         if ranked[0] is ReasonCategory.HIGH_VALUE:
             return who
@@ -153,17 +151,15 @@ def summarise_handoff(
     reasons: Sequence[ReasonCategory],
     contact: ContactView | None = None,
     article_title: str | None = None,
+    model: TopicModel | None = None,
 ) -> HandoffSummary:
-    """The seed's one-line summary, "Customer is asking about [topic] — [why]"."""
+    """The seed's one-line summary, "Customer is asking about [topic] — [why]", and the same
+    topic as the escalation subject says it (`brief_topic`): one reading feeds both."""
     customer_texts = [turn.text for turn in turns if turn.role == "customer"]
-    topic = find_topic(customer_texts, article_title)
-    why = describe_why(reasons, topic, contact)
-    brief = topic.removeprefix("a ").removeprefix("an ")
-    if ReasonCategory.EMOTIONAL in reasons and topic in ("billing", "a refund"):
-        brief = f"{brief} question, potential refund" if topic == "billing" else "refund request"
-    elif topic in ("billing", "a delivery", "a return", "an order", "their account"):
-        brief = f"{brief.replace('their ', '')} question"
-    return HandoffSummary(f"Customer is asking about {topic} — {why}", topic, brief, why)
+    topic = find_topic(customer_texts, article_title, reasons, model)
+    why = describe_why(reasons, topic.id, contact)
+    line = f"Customer is asking about {topic.label} — {why}"
+    return HandoffSummary(line, topic.label, topic.brief, why, topic.id)
 
 
 def describe_context(contact: ContactView | None, page: PageView | None) -> list[tuple[str, str]]:

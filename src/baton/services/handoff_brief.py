@@ -114,7 +114,9 @@ async def handoff_brief(ctx: ServiceContext, handoff_id: str) -> HandoffBrief:
         model=handoff.model,
         reasons=tuple(str(r) for r in handoff.reasons),
         summary=handoff.summary or summary.line,
-        brief_topic=summary.brief_topic,
+        # The subject names the topic the stored summary was written with; a handoff made before
+        # topics were kept has its topic read again from the transcript.
+        brief_topic=handoff.brief_topic or summary.brief_topic,
         promise_text=state_promise(ctx, handoff.promised_by) if handoff.promised_by else None,
         customer_promise_text=state_promise(
             ctx, handoff.promised_by, timezone=conversation.timezone

@@ -230,6 +230,7 @@ async def start_handoff(
         model="live" if live else "email",
         reasons=[r.value for r in reasons],
         summary=summary.line,
+        brief_topic=summary.brief_topic,
         decision=decision_data(decision),
         promised_by=promise.due,
         promise_text=promise_text,

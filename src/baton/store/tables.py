@@ -136,6 +136,9 @@ class Handoff(Base):
     model: Mapped[str | None] = mapped_column(String(16))  # live | email
     reasons: Mapped[list[Any]] = mapped_column(default=list)
     summary: Mapped[str] = mapped_column(Text, default="")
+    # The summary's topic as the escalation subject says it ("refund request"), read once at
+    # the handoff so the two always agree. None on handoffs made before it was kept.
+    brief_topic: Mapped[str | None] = mapped_column(String(200))
     decision: Mapped[dict[str, Any]] = mapped_column(default=dict)
     promised_by: Mapped[datetime | None]
     # The promise exactly as the customer read it ("by 9:00 AM tomorrow (Tuesday)").

@@ -106,17 +106,23 @@ def load_corpus(folder: Path) -> list[Example]:
 
 def design_matrix(examples: Sequence[Example], bits: int = DEFAULT_BITS) -> object:
     """The examples' features as a sparse matrix (rows in order)."""
+    return feature_matrix([(ex.text, ex.outcome, ex.previous) for ex in examples], bits)
+
+
+def feature_matrix(messages: Sequence[tuple[str, str, str]], bits: int = DEFAULT_BITS) -> object:
+    """The features of (text, bot outcome before it, previous customer message) triples as a
+    sparse matrix, one row per message in order."""
     from scipy import sparse
 
     rows, cols, vals = [], [], []
-    for i, ex in enumerate(examples):
-        feats = features(ex.text, ex.outcome, ex.previous, bits)
+    for i, (text, outcome, previous) in enumerate(messages):
+        feats = features(text, outcome, previous, bits)
         rows.append(np.full(len(feats.buckets), i, dtype=np.int64))
         cols.append(feats.buckets)
         vals.append(feats.values)
     return sparse.csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(len(examples), 1 << bits),
+        shape=(len(messages), 1 << bits),
         dtype=np.float64,
     )
 
