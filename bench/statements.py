@@ -4,7 +4,8 @@ Run: `.venv/bin/python bench/statements.py` (SQLite in a temporary folder) or
 `--database-url postgresql+asyncpg://…` (the database is migrated, and rows are added to it).
 Counts, with SQLAlchemy event listeners, what one customer message costs while the bot holds
 the conversation: storing it (`receive_customer_message`) and the bot's reply (the `bot_reply`
-job), averaged over `--messages` messages sent one after another. On PostgreSQL the round trips
+job), averaged over `--messages` messages sent one after another, each the first question of a
+conversation, which the bot answers. On PostgreSQL the round trips
 are the statements plus each transaction's BEGIN and COMMIT (or ROLLBACK) and three for each
 liveness check of a connection that sat idle in the pool. Prints one JSON object.
 """
@@ -79,11 +80,13 @@ async def run(database_url: str, messages: int) -> dict[str, Any]:
         bot=_FixedBot(),
     )
     register_job_handlers(ctx)
-    started = await start_conversation(ctx, contact=ContactIn())
-    conversation_id = started.conversation.id
     store: Counter[str] = Counter()
     reply: Counter[str] = Counter()
     for n in range(messages):
+        # Each question in a conversation of its own: the same question asked again would be a
+        # sign that the answer did not help, and the bot would offer a person instead.
+        started = await start_conversation(ctx, contact=ContactIn())
+        conversation_id = started.conversation.id
         counts.clear()
         received = await receive_customer_message(
             ctx, conversation_id, f"What are your opening hours? ({n})", client_id=f"m{n}"

@@ -405,6 +405,33 @@ async def list_turns(
     if before_id is not None:
         query = query.where(Message.id < before_id)
     rows = (await session.scalars(query.order_by(Message.id.desc()).limit(HISTORY_TURNS))).all()
+    return turns_of(rows)
+
+
+async def message_and_turns(
+    session: AsyncSession, conversation_id: str, message_id: int
+) -> tuple[Message | None, list[Turn]]:
+    """A public message of the conversation and the turns before it (as `list_turns`), in
+    one query; None for a message not found there."""
+    rows = (
+        await session.scalars(
+            select(Message)
+            .where(
+                Message.conversation_id == conversation_id,
+                Message.internal.is_(False),
+                Message.id <= message_id,
+            )
+            .order_by(Message.id.desc())
+            .limit(HISTORY_TURNS + 1)
+        )
+    ).all()
+    if not rows or rows[0].id != message_id:
+        return None, []
+    return rows[0], turns_of(rows[1 : HISTORY_TURNS + 1])
+
+
+def turns_of(rows: Sequence[Message]) -> list[Turn]:
+    """Stored messages, newest first, as the pure rules read them: oldest first, no system."""
     turns = []
     for row in reversed(rows):
         if row.author == "system":

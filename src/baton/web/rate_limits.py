@@ -15,7 +15,7 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -138,6 +138,13 @@ class RateLimiter:
                 return None if count <= limit else max(1, ttl)
         item = RateLimitItemPerSecond(limit, window_seconds)
         return await self._hit(self._memory_windows, item, key)
+
+    async def hit_all(self, limits: Sequence[tuple[str, int, int]]) -> int | None:
+        """Count one request against each `(key, limit, window_seconds)` at once (one round
+        trip to Redis); None if every limit allows it, else the longest wait, in seconds."""
+        waits = await asyncio.gather(*(self.hit(*limit) for limit in limits))
+        late = [wait for wait in waits if wait is not None]
+        return max(late) if late else None
 
     async def open_socket(self, key: str, cap: int) -> SocketSlot | None:
         """Count an open socket against `key`; None when `cap` are open already."""
