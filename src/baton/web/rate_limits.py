@@ -15,9 +15,8 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage
@@ -25,7 +24,6 @@ from limits.aio.strategies import FixedWindowRateLimiter
 from redis.asyncio import ConnectionPool, Redis
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # Longest a request waits on Redis before counting in memory instead.
 REDIS_TIMEOUT_SECONDS = 0.5
@@ -36,7 +34,7 @@ REDIS_RETRY_SECONDS = 5.0
 SOCKET_COUNT_SECONDS = 3600
 KEY_PREFIX = "baton-limits"
 # Counts sent in one pipeline at most (three commands each).
-MAX_PIPELINE = 500
+MAX_PIPELINE = 2000
 
 
 class RedisCounts:
@@ -61,14 +59,18 @@ class RedisCounts:
             batch = self._pending[:MAX_PIPELINE]
             del self._pending[:MAX_PIPELINE]
             try:
-                async with self._client.pipeline(transaction=False) as pipe:
-                    for key, expiry, amount, _ in batch:
-                        pipe.incrby(key, amount)
-                        pipe.expire(key, expiry, nx=True)
-                        pipe.ttl(key)
-                    replies = await pipe.execute()
+                async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
+                    async with self._client.pipeline(transaction=False) as pipe:
+                        for key, expiry, amount, _ in batch:
+                            pipe.incrby(key, amount)
+                            pipe.expire(key, expiry, nx=True)
+                            pipe.ttl(key)
+                        replies = await pipe.execute()
             except BaseException as exc:
-                for *_, future in batch:
+                # Those waiting behind fail too: they count in memory rather than wait for a
+                # Redis that did not answer.
+                waiting, self._pending = self._pending, []
+                for *_, future in [*batch, *waiting]:
                     if not future.done():
                         future.set_exception(exc)
                 if isinstance(exc, asyncio.CancelledError):
@@ -129,8 +131,9 @@ class RateLimiter:
         """Count one request; None if allowed, else the whole seconds to wait."""
         if self._redis is not None and self._redis_up():
             try:
-                count, ttl = await self._with_timeout(
-                    self._redis.incr(f"hits/{limit}/{window_seconds}/{key}", window_seconds)
+                # Bounded by the pipeline's own timeout, not by the wait behind other counts.
+                count, ttl = await self._redis.incr(
+                    f"hits/{limit}/{window_seconds}/{key}", window_seconds
                 )
             except Exception as exc:
                 self._redis_failed(exc)
@@ -152,7 +155,7 @@ class RateLimiter:
         count: int | None = None
         if self._redis is not None and self._redis_up():
             try:
-                count = await self._with_timeout(self._count(True, key, 1))
+                count = await self._count(True, key, 1)
             except Exception as exc:
                 self._redis_failed(exc)
         on_redis = count is not None
@@ -172,7 +175,7 @@ class RateLimiter:
 
     async def _release(self, slot: SocketSlot) -> None:
         try:
-            await self._with_timeout(self._count(slot.on_redis, slot.key, -1))
+            await self._count(slot.on_redis, slot.key, -1)
         except Exception as exc:
             # The slot comes back when the count is forgotten (SOCKET_COUNT_SECONDS).
             self._redis_failed(exc)
@@ -191,10 +194,6 @@ class RateLimiter:
             return None
         reset_at, _ = await windows.get_window_stats(item, key)
         return max(1, math.ceil(reset_at - time.time()))
-
-    @staticmethod
-    async def _with_timeout(awaitable: Awaitable[T]) -> T:
-        return await asyncio.wait_for(awaitable, REDIS_TIMEOUT_SECONDS)
 
     def _redis_up(self) -> bool:
         return time.monotonic() >= self._redis_down_until
