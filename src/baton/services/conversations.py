@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 BOT_REPLY_JOB = "bot_reply"
 CUSTOMER_MESSAGES = "customer_messages"  # the batcher that stores them
 HISTORY_TURNS = 20
+# Batches of customer messages written at once on PostgreSQL (of the pool's 10 connections).
+POSTGRES_LANES = 4
 
 
 @dataclass(frozen=True)
@@ -238,9 +240,18 @@ async def receive_customer_message(
     incoming = _Incoming(conversation_id, body, client_id, ctx.clock.now())
     batcher = ctx.batchers.get(CUSTOMER_MESSAGES)
     if batcher is None:
-        batcher = ctx.batchers[CUSTOMER_MESSAGES] = Batcher(partial(_store_messages, ctx))
+        # PostgreSQL writes several batches at once (each waits on the network, not on a
+        # single writer as SQLite's do); one conversation's messages stay in order.
+        lanes = 1 if ctx.settings.database_url.startswith("sqlite") else POSTGRES_LANES
+        batcher = ctx.batchers[CUSTOMER_MESSAGES] = Batcher(
+            partial(_store_messages, ctx), lanes=lanes, key=_conversation_of
+        )
     result: ReceivedMessage = await batcher.submit(incoming)
     return result
+
+
+def _conversation_of(item: _Incoming) -> str:
+    return item.conversation_id
 
 
 async def _store_messages(
