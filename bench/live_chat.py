@@ -1008,6 +1008,10 @@ async def _ask_bot(
     finally:
         if reader is not None:
             reader.cancel()
+        if customer.socket is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(customer.socket.close(), 5)
+            customer.socket = None  # the next repetition starts a new conversation
 
 
 async def run_bot(args: argparse.Namespace) -> dict[str, Any]:
