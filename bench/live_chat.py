@@ -32,6 +32,13 @@ saturation `--repetitions` times (default 3) on the same server, medians and rat
 a table; "lost" counts the steady and saturation messages no agent's console ever received.
 `--server-cpus 0 --client-cpus 1` pins the servers and this load generator with taskset.
 
+The bot path (`--bot`): the server's knowledge base is the demo shop's
+(`examples/demo-shop`, imported with `baton kb import` before it starts); each customer asks
+one of a few questions its articles answer, waits for the bot's answer on its widget
+socket, and asks the next; customer messages answered per second and the server's CPU per
+message, `--repetitions` times (default 3), against SQLite and, with the two URLs, against
+PostgreSQL + Redis (`--workers`, default 1).
+
 The last line printed is one JSON object with every figure.
 """
 
@@ -79,6 +86,7 @@ TARGET_RATIO = 0.10
 TARGET_KIB = 64.0
 
 REFERENCE_SERVERS = Path(__file__).with_name("reference_servers.py")
+DEMO_SHOP = Path(__file__).resolve().parent.parent / "examples" / "demo-shop"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -303,6 +311,16 @@ async def start_server(args: argparse.Namespace) -> Server:
         os.environ.clear()
         os.environ.update(saved)
     baton = Path(sys.executable).with_name("baton")
+    if getattr(args, "bot", False):
+        imported = await asyncio.to_thread(
+            subprocess.run,
+            [str(baton), "kb", "import", str(DEMO_SHOP / "articles")],
+            env=env,
+            cwd=folder,
+            capture_output=True,
+        )
+        if imported.returncode != 0:
+            raise SystemExit(f"baton kb import failed:\n{imported.stdout.decode()}")
     command = [str(baton), "serve", "--port", str(port)]
     if args.workers > 1:
         command += ["--workers", str(args.workers)]
@@ -402,6 +420,10 @@ async def _read_widget(customer: Customer, tally: Tally) -> None:
                 waiter = customer.waiting.pop(client_id, None) if client_id else None
                 if waiter is not None and not waiter.done():
                     waiter.set_result(now)
+                if event["data"].get("author") == "bot":
+                    answer = customer.waiting.pop("bot", None)
+                    if answer is not None and not answer.done():
+                        answer.set_result(now)
 
 
 @dataclass
@@ -617,11 +639,16 @@ async def _round_trips(connection: ClientConnection, deadline: float, tag: str) 
 
 
 async def reference_rate(
-    kind: str, args: argparse.Namespace, compression: str | None, repetitions: int = 1
+    kind: str,
+    args: argparse.Namespace,
+    compression: str | None,
+    repetitions: int = 1,
+    cpu_ms: list[float] | None = None,
 ) -> list[float]:
     """Round trips per second through a reference server (`bench/reference_servers.py`, its
     own process), as many connections as customers, each sending its next frame as soon as
-    the previous one came back; one figure per repetition, same server."""
+    the previous one came back; one figure per repetition, same server. `cpu_ms` receives the
+    server's CPU milliseconds per round trip of each repetition."""
     command = [sys.executable, str(REFERENCE_SERVERS), kind]
     if kind == "plain":
         command += ["--database-url", args.database_url, "--redis-url", args.redis_url]
@@ -640,10 +667,14 @@ async def reference_rate(
         rates: list[float] = []
         for repetition in range(repetitions):
             deadline = time.perf_counter() + args.seconds
+            cpu_start = _cpu_seconds(process.pid)
             counts = await asyncio.gather(
                 *(_round_trips(s, deadline, f"r{i}x{repetition}") for i, s in enumerate(sockets))
             )
+            cpu_end = _cpu_seconds(process.pid)
             rates.append(sum(counts) / args.seconds)
+            if cpu_ms is not None and cpu_start is not None and cpu_end is not None:
+                cpu_ms.append(1000 * (cpu_end - cpu_start) / max(sum(counts), 1))
             print(f"  {kind} {repetition + 1}/{repetitions}: {rates[-1]:.1f} round trips/s")
         await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
         return rates
@@ -686,6 +717,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     customers: list[Customer] = []
     result: dict[str, Any] = {}
     saturation_runs: list[float] = []
+    cpu_runs: list[float] = []
     never_seen = 0
     try:
         t0 = time.perf_counter()
@@ -825,6 +857,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 used = cpu_end - cpu_start
                 wall = time.perf_counter() - wall_start
                 cpu_ms_per_msg = round(1000 * used / max(completed, 1), 2)
+                cpu_runs.append(cpu_ms_per_msg)
                 print(
                     f"  server CPU: {used:.1f} s in {wall:.1f} s "
                     f"({100 * used / wall:.0f}% of a core), about {cpu_ms_per_msg} ms per message"
@@ -903,6 +936,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "kib_per_customer": kib_per_customer,
             "echo_msgs_per_s": None if echo is None else round(echo, 1),
             "server_cpu_ms_per_msg": cpu_ms_per_msg,
+            "server_cpu_ms_per_msg_median": (
+                round(statistics.median(cpu_runs), 2) if cpu_runs else None
+            ),
             "load_average": [round(x, 2) for x in load_average],
             "ratio": None if ratio is None else round(ratio, 4),
             "compression": compression or "none",
@@ -911,6 +947,139 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         }
     )
     return result
+
+
+# Demo-shop questions its articles answer with confidence and no sign of trouble. A customer
+# asks each once and then starts a new conversation (asked again, a question is a sign the
+# answer did not help): the path measured is the bot answering, not a handoff.
+BOT_QUESTIONS = (
+    "do you accept google pay",
+    "will there be any import tax on a delivery to belgium",
+    "how often should I hoover my wool rug",
+    "I need to update the house number on my order",
+    "can the stoneware dinner set go in the dishwasher",
+    "which lightbulb fits the ceramic table lamp",
+    "what time does your shoreditch shop close on saturday",
+    "how long do I have to return something",
+)
+
+
+async def _ask_bot(
+    customer: Customer,
+    http: httpx.AsyncClient,
+    deadline: float,
+    tally: Tally,
+    compression: str | None,
+) -> tuple[int, int, str]:
+    """Ask, wait for the bot's answer, ask the next question until `deadline`: the answers in
+    time, the handoffs, and why the loop stopped."""
+    answered = handoffs = 0
+    asked = 0
+    reader: asyncio.Task[None] | None = None
+    try:
+        while time.perf_counter() < deadline:
+            if customer.socket is None or asked == len(BOT_QUESTIONS):
+                if customer.state not in ("bot", "offered"):
+                    handoffs += 1
+                if reader is not None:
+                    reader.cancel()
+                if customer.socket is not None:
+                    await customer.socket.close()
+                fresh = await start_customer(http, customer.index)
+                customer.conversation_id, customer.token = fresh.conversation_id, fresh.token
+                customer.state, asked = "bot", 0
+                await open_widget(str(http.base_url).rstrip("/"), customer, compression)
+                reader = asyncio.create_task(_read_widget(customer, tally))
+            assert customer.socket is not None
+            client_id = _message(customer, "b", tally)
+            waiter: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+            customer.waiting["bot"] = waiter
+            await _send(customer, client_id, BOT_QUESTIONS[asked])
+            asked += 1
+            try:
+                back = await asyncio.wait_for(waiter, ROUND_TRIP_TIMEOUT)
+            except TimeoutError:
+                return answered, handoffs, "timeout"
+            if back <= deadline:
+                answered += 1
+            if customer.state not in ("bot", "offered"):
+                asked = len(BOT_QUESTIONS)  # handed over: a new conversation next
+        return answered, handoffs, "deadline"
+    finally:
+        if reader is not None:
+            reader.cancel()
+        if customer.socket is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(customer.socket.close(), 5)
+            customer.socket = None  # the next repetition starts a new conversation
+
+
+async def run_bot(args: argparse.Namespace) -> dict[str, Any]:
+    """Customer messages the bot answers, per second, on one server."""
+    compression = None if args.no_compression else "deflate"
+    server = await start_server(args)
+    args.url = server.url
+    print(f"server: {server.url} (pid {server.pid}, log {server.log})")
+    tally = Tally()
+    customers = [Customer(i, "", "") for i in range(args.customers)]
+    runs: list[float] = []
+    cpu_runs: list[float] = []
+    stopped: dict[str, int] = {}
+    handoffs = 0
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    try:
+        async with httpx.AsyncClient(base_url=args.url, limits=limits, timeout=60) as http:
+            for repetition in range(args.repetitions):
+                cpu_start = _cpu_seconds(server.pid)
+                deadline = time.perf_counter() + args.seconds
+                outcomes = await asyncio.gather(
+                    *(_ask_bot(c, http, deadline, tally, compression) for c in customers)
+                )
+                cpu_end = _cpu_seconds(server.pid)
+                answered = sum(n for n, _, _ in outcomes)
+                handoffs += sum(h for _, h, _ in outcomes)
+                for _, _, why in outcomes:
+                    stopped[why] = stopped.get(why, 0) + 1
+                runs.append(answered / args.seconds)
+                if cpu_start is not None and cpu_end is not None:
+                    cpu_runs.append(round(1000 * (cpu_end - cpu_start) / max(answered, 1), 2))
+                print(
+                    f"  bot {repetition + 1}/{args.repetitions}: {runs[-1]:.1f} answered msg/s, "
+                    f"{cpu_runs[-1] if cpu_runs else '?'} ms server CPU per message "
+                    f"(a new conversation every {len(BOT_QUESTIONS)} questions included)"
+                )
+    finally:
+        for customer in customers:
+            if customer.socket is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(customer.socket.close(), 5)
+        server.stop()
+    print(f"  handed over: {handoffs}; loops ended by: {stopped}; error frames: {tally.errors}")
+    return {
+        "customers": args.customers,
+        "workers": args.workers,
+        "database": "postgresql" if args.database_url else "sqlite",
+        "bot_msgs_per_s": round(statistics.median(runs), 1),
+        "runs": [round(x, 1) for x in runs],
+        "cpu_ms_per_msg": statistics.median(cpu_runs) if cpu_runs else None,
+        "stopped": stopped,
+        "handoffs": handoffs,
+    }
+
+
+async def bot_path(args: argparse.Namespace) -> dict[str, Any]:
+    """The bot path on SQLite and, with the two URLs, on PostgreSQL + Redis, in one run."""
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start")
+    results = []
+    setups = [("SQLite", None, None)]
+    if args.database_url and args.redis_url:
+        setups.append(("PostgreSQL + Redis", args.database_url, args.redis_url))
+    for label, database_url, redis_url in setups:
+        print(f"--- bot path, {label}, {args.customers} customers")
+        one = argparse.Namespace(**vars(args))
+        one.url, one.database_url, one.redis_url = None, database_url, redis_url
+        results.append(await run_bot(one))
+    return {"bot_path": results}
 
 
 async def compare(args: argparse.Namespace) -> dict[str, Any]:
@@ -924,8 +1093,16 @@ async def compare(args: argparse.Namespace) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     for kind, label in (("echo", "echo (websockets + uvloop)"), ("plain", "plain FastAPI app")):
         print(f"{label}: {args.customers} connections, {args.repetitions} × {args.seconds:g} s …")
-        rates = await reference_rate(kind, args, compression, args.repetitions)
-        rows.append({"setup": label, "runs": rates, "median": statistics.median(rates)})
+        cpu: list[float] = []
+        rates = await reference_rate(kind, args, compression, args.repetitions, cpu)
+        rows.append(
+            {
+                "setup": label,
+                "runs": rates,
+                "median": statistics.median(rates),
+                "cpu_ms": round(statistics.median(cpu), 2) if cpu else None,
+            }
+        )
     configurations: list[tuple[str, int, bool]] = []
     if not args.skip_sqlite:
         configurations.append(("Baton, SQLite, 1 process", 1, False))
@@ -946,6 +1123,7 @@ async def compare(args: argparse.Namespace) -> dict[str, Any]:
             {
                 "setup": label,
                 "runs": figures["saturation_runs"],
+                "cpu_ms": figures["server_cpu_ms_per_msg_median"],
                 "median": figures["msgs_per_s"],
                 "p99_ms": figures["p99_ms"],
                 "lost": figures["never_seen"],
@@ -960,6 +1138,7 @@ async def compare(args: argparse.Namespace) -> dict[str, Any]:
         "median",
         "÷ echo",
         "÷ plain app",
+        "CPU ms/msg",
         "steady p99",
         "lost",
         title=f"{args.customers} customers, {args.agents} agents, {args.seconds:g} s phases, "
@@ -974,6 +1153,7 @@ async def compare(args: argparse.Namespace) -> dict[str, Any]:
             f"{row['median']:,.0f}",
             f"{row['vs_echo']:.3f}",
             f"{row['vs_plain']:.3f}",
+            "—" if row.get("cpu_ms") is None else f"{row['cpu_ms']:.2f}",
             "—" if row.get("p99_ms") is None else f"{row['p99_ms']:.1f} ms",
             "—" if "lost" not in row else str(row["lost"]),
         )
@@ -1006,6 +1186,12 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--sweep", default="1,2,4", help="With --compare: worker counts.")
     parser.add_argument(
+        "--bot",
+        action="store_true",
+        help="The bot path: customer messages the bot answers per second (SQLite, and "
+        "PostgreSQL + Redis with the two URLs).",
+    )
+    parser.add_argument(
         "--skip-sqlite", action="store_true", help="With --compare: no SQLite Baton row."
     )
     parser.add_argument(
@@ -1026,13 +1212,13 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.customers < 1 or args.agents < 1 or args.seconds <= 0 or args.rate <= 0:
         parser.error("counts, --seconds and --rate must be positive")
-    if args.workers > 1 or args.compare:
+    if args.workers > 1 or args.compare or args.bot:
         args.database_url = args.database_url or os.environ.get("BATON_BENCH_DATABASE_URL")
         args.redis_url = args.redis_url or os.environ.get("BATON_BENCH_REDIS_URL")
     if args.compare and not (args.database_url and args.redis_url):
         parser.error("--compare needs --database-url (PostgreSQL) and --redis-url")
     args.sweep = [int(w) for w in args.sweep.split(",") if w.strip()]
-    args.repetitions = args.repetitions or (3 if args.compare else 1)
+    args.repetitions = args.repetitions or (3 if args.compare or args.bot else 1)
     return args
 
 
@@ -1047,7 +1233,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.client_cpus:
         cpus = {int(c) for part in args.client_cpus.split(",") for c in _cpu_range(part)}
         os.sched_setaffinity(0, cpus)
-    main_task = compare(args) if args.compare else run(args)
+    main_task = bot_path(args) if args.bot else compare(args) if args.compare else run(args)
     try:
         import uvloop
     except ImportError:

@@ -4,8 +4,10 @@ Run: `.venv/bin/python bench/statements.py` (SQLite in a temporary folder) or
 `--database-url postgresql+asyncpg://…` (the database is migrated, and rows are added to it).
 Counts, with SQLAlchemy event listeners, what one customer message costs while the bot holds
 the conversation: storing it (`receive_customer_message`) and the bot's reply (the `bot_reply`
-job), averaged over `--messages` messages sent one after another. On PostgreSQL each checkout
-also costs the pool's liveness ping. Prints one JSON object.
+job), averaged over `--messages` messages sent one after another, each the first question of a
+conversation, which the bot answers. On PostgreSQL the round trips
+are the statements plus each transaction's BEGIN and COMMIT (or ROLLBACK) and three for each
+liveness check of a connection that sat idle in the pool. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -50,9 +52,25 @@ async def run(database_url: str, messages: int) -> dict[str, Any]:
     def _commit(*_: Any) -> None:
         counts["commits"] += 1
 
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(*_: Any) -> None:
+        counts["begins"] += 1
+
+    @event.listens_for(engine.sync_engine, "rollback")
+    def _rollback(*_: Any) -> None:
+        counts["rollbacks"] += 1
+
     @event.listens_for(engine.sync_engine.pool, "checkout")
     def _checkout(*_: Any) -> None:
         counts["checkouts"] += 1
+
+    ping = engine.dialect.do_ping
+
+    def _counted_ping(dbapi_connection: Any) -> bool:
+        counts["pings"] += 1
+        return ping(dbapi_connection)
+
+    engine.dialect.do_ping = _counted_ping  # type: ignore[method-assign]
 
     ctx = ServiceContext.create(
         sessions=create_session_factory(engine),
@@ -62,11 +80,13 @@ async def run(database_url: str, messages: int) -> dict[str, Any]:
         bot=_FixedBot(),
     )
     register_job_handlers(ctx)
-    started = await start_conversation(ctx, contact=ContactIn())
-    conversation_id = started.conversation.id
     store: Counter[str] = Counter()
     reply: Counter[str] = Counter()
     for n in range(messages):
+        # Each question in a conversation of its own: the same question asked again would be a
+        # sign that the answer did not help, and the bot would offer a person instead.
+        started = await start_conversation(ctx, contact=ContactIn())
+        conversation_id = started.conversation.id
         counts.clear()
         received = await receive_customer_message(
             ctx, conversation_id, f"What are your opening hours? ({n})", client_id=f"m{n}"
@@ -89,12 +109,14 @@ async def run(database_url: str, messages: int) -> dict[str, Any]:
 def _per_message(counts: Counter[str], messages: int, dialect: str) -> dict[str, float]:
     figures = {k: v / messages for k, v in sorted(counts.items())}
     if dialect.startswith("postgresql"):
-        # Each statement and COMMIT is a round trip; each transaction also sends BEGIN, and
-        # each checkout the pool's liveness ping (neither passes the statement listener).
+        # Each statement, BEGIN, COMMIT and ROLLBACK is a round trip, and a liveness check
+        # three (BEGIN, an empty query, ROLLBACK); only statements pass the statement listener.
         figures["round_trips"] = (
             figures.get("statements", 0.0)
+            + figures.get("begins", 0.0)
             + figures.get("commits", 0.0)
-            + 2 * figures.get("checkouts", 0.0)
+            + figures.get("rollbacks", 0.0)
+            + 3 * figures.get("pings", 0.0)
         )
     return figures
 

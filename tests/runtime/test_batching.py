@@ -65,3 +65,30 @@ async def test_a_caller_that_gives_up_does_not_cancel_the_write() -> None:
     gate.set()
     assert await batcher.submit("next") == "next"
     assert written == ["kept", "next"]
+
+
+async def test_with_lanes_other_keys_run_beside_a_slow_batch_and_one_key_keeps_its_order() -> None:
+    """Several batches at once (PostgreSQL): a slow batch does not hold up other
+    conversations, and a conversation's later message waits for its earlier one."""
+    running: list[list[str]] = []
+    done: list[str] = []
+    gate = asyncio.Event()
+
+    async def handler(items: Sequence[str]) -> list[str | BaseException]:
+        running.append(list(items))
+        if "a1" in items:
+            await gate.wait()
+        done.extend(items)
+        return list(items)
+
+    batcher: Batcher[str, str] = Batcher(handler, lanes=2, key=lambda item: item[0])
+    first = asyncio.create_task(batcher.submit("a1"))
+    await asyncio.sleep(0)
+    later = [asyncio.create_task(batcher.submit(i)) for i in ("a2", "b1", "b2")]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert done == ["b1", "b2"]  # beside the slow batch, without "a2"
+    gate.set()
+    assert await asyncio.gather(first, *later) == ["a1", "a2", "b1", "b2"]
+    assert done.index("a2") > done.index("a1")
+    assert running[0] == ["a1"] and ["a2"] in running

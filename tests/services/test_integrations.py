@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 import baton.services.context as context_module
 from baton.channels.integrations.slack import SlackClient
@@ -114,10 +114,12 @@ def wire(ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch) -> Callable[..., 
         else:
             original = context_module._log_events
 
-            async def log_then_jobs(session: AsyncSession, events: list[Event], now: Any) -> Any:
-                logged = await original(session, events, now)
+            async def log_then_jobs(
+                session: AsyncSession, events: list[Event], now: Any, _probe: Any
+            ) -> Any:
+                logged, _ = await original(session, events, now, None)
                 await integrations.integration_jobs_for(ctx, session, logged, settings)
-                return logged
+                return logged, False
 
             monkeypatch.setattr(context_module, "_log_events", log_then_jobs)
         integrations.register_integration_jobs(
@@ -433,6 +435,35 @@ async def subscribe(
 
 async def deliveries(ctx: ServiceContext) -> list[WebhookDelivery]:
     return await integrations.list_webhook_deliveries(ctx)
+
+
+async def test_with_no_endpoint_no_query_reads_the_endpoints_and_a_new_one_is_heard_at_once(
+    ctx: ServiceContext, clock: FrozenClock, receiver: WebhookReceiver, wire: Callable[..., None]
+) -> None:
+    """The statement that logs a message's event also says whether any endpoint listens: a
+    customer message costs no query of its own for webhooks, and an endpoint subscribed a
+    moment ago still gets the next message."""
+    wire(make_settings())
+    started = await start_conversation(ctx, contact=ContactIn())
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    engine = ctx.sessions.kw["bind"]
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        await receive_customer_message(ctx, started.conversation.id, "hello", client_id="m1")
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert [s for s in statements if s.startswith("SELECT") and "webhook_endpoints" in s] == []
+
+    await subscribe(ctx, receiver, ["message.created"])
+    await receive_customer_message(ctx, started.conversation.id, "still there?", client_id="m2")
+    await run(ctx, clock)
+    assert {d.status for d in await deliveries(ctx)} == {"delivered"}
+    bodies = [r.json()["data"]["message"]["body"] for r in receiver.requests]
+    assert "still there?" in bodies and "hello" not in bodies
 
 
 async def test_a_webhook_503_then_200_is_one_delivery_tried_twice(

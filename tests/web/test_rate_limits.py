@@ -118,3 +118,17 @@ async def test_an_unreachable_redis_falls_back_to_memory() -> None:
         assert await limiter.hit(key, 1, 60) is not None
     finally:
         await limiter.close()
+
+
+async def test_on_redis_a_burst_from_many_sockets_is_counted_in_redis_exactly(
+    two_on_redis: tuple[RateLimiter, RateLimiter], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A thousand sockets sending at once: every count reaches Redis (none falls back to this
+    process's memory for want of connections), and the limit holds to the message."""
+    first, second = two_on_redis
+    key = _key()
+    with caplog.at_level(logging.WARNING, logger="baton.web.rate_limits"):
+        answers = await asyncio.gather(*(first.hit(key, 900, 60) for _ in range(1000)))
+    assert sum(wait is None for wait in answers) == 900
+    assert not [r for r in caplog.records if "Redis failed" in r.getMessage()]
+    assert await second.hit(key, 900, 60) is not None  # the other process sees the count

@@ -157,8 +157,9 @@ class JobRunner:
     async def _claim(self, job_id: int) -> OutboxJob | None:
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
-            # Compare-and-set: of two runners racing for one job, exactly one updates the row.
-            result = await session.execute(
+            # Compare-and-set: of two runners racing for one job, exactly one updates the row,
+            # and reads it back in the same statement.
+            return await session.scalar(
                 update(OutboxJob)
                 .where(OutboxJob.id == job_id)
                 .where(
@@ -172,11 +173,9 @@ class JobRunner:
                     locked_until=now + self._lease,
                     attempts=OutboxJob.attempts + 1,
                 )
+                .returning(OutboxJob)
                 .execution_options(synchronize_session=False)
             )
-            if getattr(result, "rowcount", 0) != 1:
-                return None
-            return await session.get(OutboxJob, job_id)
 
     async def _execute(self, job: OutboxJob) -> None:
         handler = self.handlers.get(job.kind)

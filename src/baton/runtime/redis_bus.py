@@ -32,7 +32,9 @@ REDIS_TIMEOUT_SECONDS = 2.0
 # Events waiting for a Redis that does not answer; older ones are dropped past this, and the
 # other processes' sockets catch up from the log once Redis is back.
 MAX_PENDING = 10_000
-RESYNC_PAYLOAD = json.dumps({"type": RESYNC})
+# A payload is the publishing process's origin, a space, then the event as JSON: a process
+# skips its own events, which Redis hands back to it too, without decoding them.
+RESYNC_PAYLOAD = "- " + json.dumps({"type": RESYNC})
 
 
 class RedisBus(LocalSubscribers):
@@ -55,6 +57,7 @@ class RedisBus(LocalSubscribers):
             health_check_interval=10,
         )
         self._origin = uuid.uuid4().hex  # this process's events come back from Redis: skipped
+        self._own_prefix = f"{self._origin} ".encode()
         self._pending: list[str] = []
         self._wake = asyncio.Event()
         self._owe_resync = False  # events went unpublished: others must catch up from the log
@@ -80,7 +83,8 @@ class RedisBus(LocalSubscribers):
     async def publish(self, event: Event) -> Event:
         self.deliver(event)
         self._pending.append(
-            json.dumps(
+            f"{self._origin} "
+            + json.dumps(
                 {
                     "type": event.type,
                     "conversation_id": event.conversation_id,
@@ -88,7 +92,6 @@ class RedisBus(LocalSubscribers):
                     "data": event.data,
                     "id": event.id,
                     "agent_id": event.agent_id,
-                    "origin": self._origin,
                 },
                 separators=(",", ":"),
             )
@@ -132,9 +135,10 @@ class RedisBus(LocalSubscribers):
         self.deliver(Event(RESYNC, None), self.topics())
 
     def _received(self, data: bytes) -> None:
-        raw = json.loads(data)
-        if raw.get("origin") == self._origin:
+        if data.startswith(self._own_prefix):
             return  # delivered here when it was published
+        # JSON alone is what a process of an earlier release publishes while they run together.
+        raw = json.loads(data if data.startswith(b"{") else data.partition(b" ")[2])
         if raw["type"] == RESYNC:
             self._resync_all()
             return

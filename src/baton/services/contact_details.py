@@ -10,6 +10,7 @@ replaced by an explicit correction, and is then no longer the signed one.
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import lru_cache
 
 from baton.domain.contact_capture import ContactDetails, read_contact_details
 from baton.domain.email_settings import EmailSettings, parse_single_address
@@ -20,13 +21,20 @@ from baton.store.tables import Contact, Message
 
 def company_addresses(settings: EmailSettings) -> Collection[str]:
     """Addresses and domains that are the company's own, never a customer's."""
-    own = {settings.reply_domain.lower()}
-    for value in (settings.support_address, settings.from_address):
+    return _own_addresses(settings.reply_domain, settings.support_address, settings.from_address)
+
+
+# Every customer message is read against these, and parsing an address with the standard
+# library's header parser costs more than reading the message itself.
+@lru_cache(maxsize=16)
+def _own_addresses(reply_domain: str, *addresses: str) -> frozenset[str]:
+    own = {reply_domain.lower()}
+    for value in addresses:
         try:
             own.add(parse_single_address(value).addr_spec.lower())
         except ValueError:
             continue
-    return own
+    return frozenset(own)
 
 
 def read_details(ctx: ServiceContext, text: str) -> ContactDetails:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import ColumnElement, Table
 
 from baton.bots.base import Bot
 from baton.config import Settings
@@ -23,7 +23,7 @@ from baton.runtime.bus import Event, EventBus
 from baton.runtime.clock import Clock
 from baton.runtime.jobs import JobRunner
 from baton.runtime.telemetry import observe
-from baton.store.bulk import insert_returning_ids
+from baton.store.bulk import insert_returning_ids, insert_returning_ids_and
 from baton.store.database import AsyncSession, SessionFactory, begin_writing
 from baton.store.tables import EventRow
 
@@ -86,35 +86,46 @@ async def transaction(ctx: ServiceContext) -> AsyncIterator[Transaction]:
             await begin_writing(session)
             tx = Transaction(session)
             yield tx
-            logged = await _log_events(session, tx.events, ctx.clock.now())
             # Integration jobs (tickets, chat notices, webhooks) commit with the change itself.
             # Imported here: the integrations module builds on this one.
-            from baton.services.integrations import integration_jobs_for
+            from baton.services.integrations import integration_jobs_for, webhooks_probe
 
-            await integration_jobs_for(ctx, session, logged, ctx.settings.integrations)
+            # Whether any webhook endpoint listens is read by the statement that logs the
+            # events, not by a query of its own.
+            probe = webhooks_probe(tx.events, ctx.settings.integrations)
+            logged, listening = await _log_events(session, tx.events, ctx.clock.now(), probe)
+            await integration_jobs_for(
+                ctx, session, logged, ctx.settings.integrations, webhooks_listening=listening
+            )
         for event in logged:
             observe(event)
             await ctx.bus.publish(event)
 
 
-async def _log_events(session: AsyncSession, events: list[Event], now: datetime) -> list[Event]:
-    """Write the events to the log in the same transaction; their ids are the resume points."""
+async def _log_events(
+    session: AsyncSession, events: list[Event], now: datetime, probe: ColumnElement[Any] | None
+) -> tuple[list[Event], Any]:
+    """Write the events to the log in the same transaction; their ids are the resume points.
+    With `probe`, also its value, read by the same statement (None without)."""
     if not events:
-        return []
+        return [], None
     # One INSERT … RETURNING on the table itself: a batch of customer messages logs a hundred
     # events at once, and the ORM would track or check each row.
-    ids = await insert_returning_ids(
-        session,
-        cast(Table, EventRow.__table__),
-        [
-            {
-                "type": e.type,
-                "conversation_id": e.conversation_id,
-                "public": e.public,
-                "data": e.data,
-                "created_at": now,
-            }
-            for e in events
-        ],
-    )
-    return [replace(e, id=event_id) for e, event_id in zip(events, ids, strict=True)]
+    table = cast(Table, EventRow.__table__)
+    rows = [
+        {
+            "type": e.type,
+            "conversation_id": e.conversation_id,
+            "public": e.public,
+            "data": e.data,
+            "created_at": now,
+        }
+        for e in events
+    ]
+    probed = None
+    if probe is None:
+        ids = await insert_returning_ids(session, table, rows)
+    else:
+        ids, probed = await insert_returning_ids_and(session, table, rows, probe)
+    logged = [replace(e, id=event_id) for e, event_id in zip(events, ids, strict=True)]
+    return logged, probed

@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 BOT_REPLY_JOB = "bot_reply"
 CUSTOMER_MESSAGES = "customer_messages"  # the batcher that stores them
 HISTORY_TURNS = 20
+# Batches of customer messages written at once on PostgreSQL (of the pool's 10 connections).
+POSTGRES_LANES = 4
 
 
 @dataclass(frozen=True)
@@ -246,9 +248,18 @@ async def receive_customer_message(
     incoming = _Incoming(conversation_id, body, client_id, ctx.clock.now(), asks_for_person)
     batcher = ctx.batchers.get(CUSTOMER_MESSAGES)
     if batcher is None:
-        batcher = ctx.batchers[CUSTOMER_MESSAGES] = Batcher(partial(_store_messages, ctx))
+        # PostgreSQL writes several batches at once (each waits on the network, not on a
+        # single writer as SQLite's do); one conversation's messages stay in order.
+        lanes = 1 if ctx.settings.database_url.startswith("sqlite") else POSTGRES_LANES
+        batcher = ctx.batchers[CUSTOMER_MESSAGES] = Batcher(
+            partial(_store_messages, ctx), lanes=lanes, key=_conversation_of
+        )
     result: ReceivedMessage = await batcher.submit(incoming)
     return result
+
+
+def _conversation_of(item: _Incoming) -> str:
+    return item.conversation_id
 
 
 async def _store_messages(
@@ -413,6 +424,33 @@ async def list_turns(
     if before_id is not None:
         query = query.where(Message.id < before_id)
     rows = (await session.scalars(query.order_by(Message.id.desc()).limit(HISTORY_TURNS))).all()
+    return turns_of(rows)
+
+
+async def message_and_turns(
+    session: AsyncSession, conversation_id: str, message_id: int
+) -> tuple[Message | None, list[Turn]]:
+    """A public message of the conversation and the turns before it (as `list_turns`), in
+    one query; None for a message not found there."""
+    rows = (
+        await session.scalars(
+            select(Message)
+            .where(
+                Message.conversation_id == conversation_id,
+                Message.internal.is_(False),
+                Message.id <= message_id,
+            )
+            .order_by(Message.id.desc())
+            .limit(HISTORY_TURNS + 1)
+        )
+    ).all()
+    if not rows or rows[0].id != message_id:
+        return None, []
+    return rows[0], turns_of(rows[1 : HISTORY_TURNS + 1])
+
+
+def turns_of(rows: Sequence[Message]) -> list[Turn]:
+    """Stored messages, newest first, as the pure rules read them: oldest first, no system."""
     turns = []
     for row in reversed(rows):
         if row.author == "system":

@@ -39,8 +39,8 @@ from baton.services.contact_details import first_name_of, read_details
 from baton.services.context import ServiceContext, Transaction, transaction
 from baton.services.conversations import (
     change_hands,
-    list_turns,
     lock_conversation,
+    message_and_turns,
     message_event,
     state_event,
 )
@@ -125,12 +125,19 @@ def _gives_only_an_email(ctx: ServiceContext, snapshot: _Snapshot) -> bool:
 
 async def _read(ctx: ServiceContext, conversation_id: str, message_id: int) -> _Snapshot | None:
     async with ctx.sessions() as session:
-        conversation = await session.get(Conversation, conversation_id)
-        message = await session.get(Message, message_id)
-        if conversation is None or message is None:
+        found = (
+            await session.execute(
+                select(Conversation, Contact)
+                .outerjoin(Contact, Contact.id == Conversation.contact_id)
+                .where(Conversation.id == conversation_id)
+            )
+        ).first()
+        if found is None:
             return None
-        contact = await session.get(Contact, conversation.contact_id)
-        history = await list_turns(session, conversation_id, before_id=message_id)
+        conversation, contact = found
+        message, history = await message_and_turns(session, conversation_id, message_id)
+        if message is None:
+            return None
     return _Snapshot(
         ControlState(conversation.state),
         conversation.version,

@@ -196,16 +196,28 @@ class _EventReader:
         return message if message is not None and message.meta.get("agent_joined") else None
 
 
+def webhooks_probe(events: Sequence[Event], options: IntegrationOptions) -> Any | None:
+    """When `events` may need webhook deliveries: an expression, true when an active endpoint
+    exists, for the statement that logs the events to read (see `integration_jobs_for`)."""
+    if not options.webhooks_enabled or not any(e.type in _WEBHOOK_SOURCES for e in events):
+        return None
+    return select(WebhookEndpoint.id).where(WebhookEndpoint.active.is_(True)).exists()
+
+
 async def integration_jobs_for(
     ctx: ServiceContext,
     session: AsyncSession,
     events: Sequence[Event],
     options: IntegrationOptions,
+    *,
+    webhooks_listening: bool | None = None,
 ) -> None:
     """Write the jobs the integrations need for `events`, inside the caller's transaction.
 
     Called by `transaction()` after the events are logged (so they have ids) and before
     commit: the business change and its integration jobs commit together or not at all.
+    `webhooks_listening`: whether an active endpoint exists, when already read in this
+    transaction (`webhooks_probe`); False spares the query of the endpoints.
     """
     if not events:
         return
@@ -215,7 +227,7 @@ async def integration_jobs_for(
         await _zendesk_jobs(session, events, now)
     if options.slack_notices:
         await _slack_jobs(session, reader, events, now)
-    if options.webhooks_enabled:
+    if options.webhooks_enabled and webhooks_listening is not False:
         await _webhook_jobs(ctx, session, reader, events, now)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -9,13 +10,18 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession  # re-exported for services
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 SessionFactory = async_sessionmaker[AsyncSession]
 SQLITE_CACHE_KIB = 1024
+# A pooled PostgreSQL connection idle this long is checked before use; one back from use
+# sooner is not (the check costs three round trips, more than many transactions).
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -40,7 +46,36 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = create_async_engine(url, pool_size=10, max_overflow=20)
+    _ping_idle_connections(engine)
+    return engine
+
+
+def _ping_idle_connections(engine: AsyncEngine) -> None:
+    """Check a connection that sat idle in the pool before handing it out.
+
+    A connection the server or the network dropped while it sat idle is replaced before a
+    transaction fails on it. Under load connections go straight back into use and are not
+    checked; one that drops mid-use fails its statement, and the pool then replaces every
+    connection as old as it (the caller answers `database_unavailable` and the client retries).
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _check(
+        dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+    ) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return  # just opened, or just back from use
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # The pool drops this connection and checks out another (a fresh one if need be).
+            raise DisconnectionError(str(error)) from error
 
 
 async def begin_writing(session: AsyncSession) -> None:

@@ -1,7 +1,9 @@
 """Rate limits and open-socket caps per key (an address, a conversation), shared by every process.
 
 Counts live in Redis when `redis_url` is set, so that `--workers N` processes enforce one limit,
-and in this process's memory otherwise (the `limits` library's storages, fixed windows). When
+and in this process's memory otherwise (the `limits` library's memory storage, fixed windows).
+The counts asked for while one Redis pipeline is out go together in the next one, so a
+thousand sockets sending at once cost a few round trips, not a thousand connections. When
 Redis fails or is slow, requests are counted in memory for a short while instead: a limit
 held per process for a moment is better than a request that hangs or fails.
 """
@@ -9,20 +11,19 @@ held per process for a moment is better than a request that hangs or fails.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
-from collections.abc import Awaitable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 from limits import RateLimitItemPerSecond
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import FixedWindowRateLimiter
-from redis.asyncio import ConnectionPool
+from redis.asyncio import ConnectionPool, Redis
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # Longest a request waits on Redis before counting in memory instead.
 REDIS_TIMEOUT_SECONDS = 0.5
@@ -32,6 +33,59 @@ REDIS_RETRY_SECONDS = 5.0
 # after an address's first socket opened (then it starts again from the sockets opened since).
 SOCKET_COUNT_SECONDS = 3600
 KEY_PREFIX = "baton-limits"
+# Counts sent in one pipeline at most (three commands each).
+MAX_PIPELINE = 2000
+
+
+class RedisCounts:
+    """Counters in Redis with an expiry set at their first count; the counts asked for while a
+    pipeline is out are sent together in the next one, in order."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._client = Redis(connection_pool=pool)
+        self._pending: list[tuple[str, int, int, asyncio.Future[tuple[int, int]]]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    async def incr(self, key: str, expiry: int, amount: int = 1) -> tuple[int, int]:
+        """Add `amount` to `key`; its new count and the seconds until it is forgotten."""
+        future: asyncio.Future[tuple[int, int]] = asyncio.get_running_loop().create_future()
+        self._pending.append((f"{KEY_PREFIX}/{key}", expiry, amount, future))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain(), name="baton-rate-limits")
+        return await future
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch = self._pending[:MAX_PIPELINE]
+            del self._pending[:MAX_PIPELINE]
+            try:
+                async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
+                    async with self._client.pipeline(transaction=False) as pipe:
+                        for key, expiry, amount, _ in batch:
+                            pipe.incrby(key, amount)
+                            pipe.expire(key, expiry, nx=True)
+                            pipe.ttl(key)
+                        replies = await pipe.execute()
+            except BaseException as exc:
+                # Those waiting behind fail too: they count in memory rather than wait for a
+                # Redis that did not answer.
+                waiting, self._pending = self._pending, []
+                for *_, future in [*batch, *waiting]:
+                    if not future.done():
+                        future.set_exception(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                continue
+            for index, (_, expiry, _, future) in enumerate(batch):
+                if not future.done():
+                    ttl = int(replies[3 * index + 2])
+                    future.set_result((int(replies[3 * index]), ttl if ttl > 0 else expiry))
+
+    async def close(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
 
 
 @dataclass
@@ -40,7 +94,7 @@ class SocketSlot:
 
     limiter: RateLimiter
     key: str
-    storage: Storage
+    on_redis: bool
     released: bool = False
 
     async def release(self) -> None:
@@ -56,8 +110,7 @@ class RateLimiter:
     def __init__(self, redis_url: str | None = None) -> None:
         self._memory = MemoryStorage()
         self._memory_windows = FixedWindowRateLimiter(self._memory)
-        self._redis: RedisStorage | None = None
-        self._redis_windows: FixedWindowRateLimiter | None = None
+        self._redis: RedisCounts | None = None
         self._redis_down_until = 0.0
         self._pool: ConnectionPool | None = None
         if redis_url:
@@ -67,13 +120,7 @@ class RateLimiter:
                 socket_timeout=REDIS_TIMEOUT_SECONDS,
                 socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
             )
-            self._redis = RedisStorage(
-                "async+" + redis_url,
-                implementation="redispy",
-                key_prefix=KEY_PREFIX,
-                connection_pool=self._pool,  # type: ignore[arg-type]
-            )
-            self._redis_windows = FixedWindowRateLimiter(self._redis)
+            self._redis = RedisCounts(self._pool)
 
     @property
     def shared(self) -> bool:
@@ -82,39 +129,60 @@ class RateLimiter:
 
     async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
         """Count one request; None if allowed, else the whole seconds to wait."""
-        item = RateLimitItemPerSecond(limit, window_seconds)
-        if self._redis_windows is not None and self._redis_up():
+        if self._redis is not None and self._redis_up():
             try:
-                return await self._with_timeout(self._hit(self._redis_windows, item, key))
+                # Bounded by the pipeline's own timeout, not by the wait behind other counts.
+                count, ttl = await self._redis.incr(
+                    f"hits/{limit}/{window_seconds}/{key}", window_seconds
+                )
             except Exception as exc:
                 self._redis_failed(exc)
+            else:
+                return None if count <= limit else max(1, ttl)
+        item = RateLimitItemPerSecond(limit, window_seconds)
         return await self._hit(self._memory_windows, item, key)
+
+    async def hit_all(self, limits: Sequence[tuple[str, int, int]]) -> int | None:
+        """Count one request against each `(key, limit, window_seconds)` at once (one round
+        trip to Redis); None if every limit allows it, else the longest wait, in seconds."""
+        waits = await asyncio.gather(*(self.hit(*limit) for limit in limits))
+        late = [wait for wait in waits if wait is not None]
+        return max(late) if late else None
 
     async def open_socket(self, key: str, cap: int) -> SocketSlot | None:
         """Count an open socket against `key`; None when `cap` are open already."""
+        key = f"sockets/{key}"
+        count: int | None = None
         if self._redis is not None and self._redis_up():
             try:
-                return await self._with_timeout(self._open(self._redis, key, cap))
+                count = await self._count(True, key, 1)
             except Exception as exc:
                 self._redis_failed(exc)
-        return await self._open(self._memory, key, cap)
-
-    async def _open(self, storage: Storage, key: str, cap: int) -> SocketSlot | None:
-        count = await storage.incr(f"sockets/{key}", SOCKET_COUNT_SECONDS, 1)
-        slot = SocketSlot(self, f"sockets/{key}", storage)
+        on_redis = count is not None
+        if count is None:
+            count = await self._count(False, key, 1)
+        slot = SocketSlot(self, key, on_redis)
         if count > cap:
             await slot.release()
             return None
         return slot
 
+    async def _count(self, on_redis: bool, key: str, amount: int) -> int:
+        if on_redis:
+            assert self._redis is not None
+            return (await self._redis.incr(key, SOCKET_COUNT_SECONDS, amount))[0]
+        return await self._memory.incr(key, SOCKET_COUNT_SECONDS, amount)
+
     async def _release(self, slot: SocketSlot) -> None:
         try:
-            await self._with_timeout(slot.storage.incr(slot.key, SOCKET_COUNT_SECONDS, -1))
+            await self._count(slot.on_redis, slot.key, -1)
         except Exception as exc:
             # The slot comes back when the count is forgotten (SOCKET_COUNT_SECONDS).
             self._redis_failed(exc)
 
     async def close(self) -> None:
+        if self._redis is not None:
+            await self._redis.close()
         if self._pool is not None:
             await self._pool.aclose()
 
@@ -126,10 +194,6 @@ class RateLimiter:
             return None
         reset_at, _ = await windows.get_window_stats(item, key)
         return max(1, math.ceil(reset_at - time.time()))
-
-    @staticmethod
-    async def _with_timeout(awaitable: Awaitable[T]) -> T:
-        return await asyncio.wait_for(awaitable, REDIS_TIMEOUT_SECONDS)
 
     def _redis_up(self) -> bool:
         return time.monotonic() >= self._redis_down_until

@@ -339,17 +339,18 @@ async def _widget_frames(socket: WebSocket, ctx: ServiceContext, conversation_id
                 Event("typing", conversation_id, data={"who": "customer"}, agent_id=holder)
             )
         elif frame.type == "message" and frame.text is not None:
-            # Each message counts against its address as an HTTP request does, then against
-            # its conversation as an HTTP post does.
-            wait = await limiter.hit(
-                address_key, ctx.settings.limits.requests_per_minute_per_ip, 60
+            # Each message counts against its address as an HTTP request does, and against
+            # its conversation as an HTTP post does (both in one round trip to Redis).
+            wait = await limiter.hit_all(
+                [
+                    (address_key, ctx.settings.limits.requests_per_minute_per_ip, 60),
+                    (
+                        f"messages:{conversation_id}",
+                        ctx.settings.limits.messages_per_minute_per_conversation,
+                        60,
+                    ),
+                ]
             )
-            if wait is None:
-                wait = await limiter.hit(
-                    f"messages:{conversation_id}",
-                    ctx.settings.limits.messages_per_minute_per_conversation,
-                    60,
-                )
             if wait is not None:
                 await socket.send_json(
                     {
