@@ -170,6 +170,12 @@ def create_app(
             if tasks and tasks[0].get_name() == "baton-jobs":
                 with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                     await asyncio.wait_for(asyncio.shield(tasks[0]), DRAIN_SECONDS)
+            # Bot replies a socket started are let finish too: one cut off mid-statement
+            # would be left to the runner, and its database thread would outlive the loop.
+            answering: set[asyncio.Task[None]] = app.state.inline_answers
+            if answering:
+                await asyncio.wait(set(answering), timeout=DRAIN_SECONDS)
+            tasks.extend(answering)
             for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -190,6 +196,7 @@ def create_app(
     install_openapi(app)
     app.state.settings = settings
     app.state.inline_jobs = asyncio.Semaphore(INLINE_JOBS)
+    app.state.inline_answers = set()  # bot replies started by sockets (`web.ws`)
     install_error_handlers(app)
     app.add_middleware(RefuseNulInUrls)
     app.add_middleware(

@@ -304,7 +304,9 @@ async def widget_socket(socket: WebSocket) -> None:
 
 
 async def _widget_frames(socket: WebSocket, ctx: ServiceContext, conversation_id: str) -> None:
-    background: set[asyncio.Task[Any]] = set()
+    # Held by the app, not the socket: a reply outlives a socket that closes, and shutting
+    # down waits for it.
+    answering: set[asyncio.Task[None]] = socket.app.state.inline_answers
     # The same limiter and key as the HTTP route: a socket is no way around the limit.
     limiter: RateLimiter = socket.app.state.rate_limiter
     # Typing goes to the agent holding the conversation (all consoles while it is queued);
@@ -387,8 +389,8 @@ async def _widget_frames(socket: WebSocket, ctx: ServiceContext, conversation_id
                 continue
             if received.bot_job_id is not None:
                 task = asyncio.create_task(_answer_soon(socket, ctx, received.bot_job_id))
-                background.add(task)
-                task.add_done_callback(background.discard)
+                answering.add(task)
+                task.add_done_callback(answering.discard)
         else:
             await socket.send_json({"type": "error", "code": "invalid_input"})
 
